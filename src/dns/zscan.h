@@ -1,0 +1,59 @@
+/*
+ * Zone-file scanner (RFC 1035 §5, with the extensions BIND accepts):
+ * $ORIGIN, $TTL, $INCLUDE, $GENERATE, parentheses, comments, quoted
+ * strings, escapes, "@", blank owner, TTL units, TTL/class in either order,
+ * RFC 3597 TYPEnnn/CLASSnnn and "\#" rdata.
+ *
+ * The scanner calls opts->rr for each record and opts->error for each
+ * problem, always with the file, line and column at fault.  It goes on
+ * after an error (skipping the bad record) until opts->max_errors.
+ * Thread safety: one scan per thread; the scanner keeps no global state.
+ */
+#ifndef NSF_DNS_ZSCAN_H
+#define NSF_DNS_ZSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	const uint8_t *owner; /* absolute wire name, borrowed until rr returns */
+	size_t owner_len;
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	const uint8_t *rdata; /* uncompressed wire rdata, borrowed */
+	size_t rdlen;
+	const char *file;     /* file the record came from (borrowed, lives
+				 until zscan_file returns) */
+	unsigned line, col;   /* where the record starts (owner or first field) */
+} zscan_rr_t;
+
+typedef enum { ZSCAN_ERROR = 0, ZSCAN_WARNING = 1 } zscan_sev_t;
+
+typedef struct {
+	const uint8_t *origin;       /* initial $ORIGIN, absolute wire name */
+	uint16_t rclass;             /* class of the zone; 0 means IN */
+	unsigned max_errors;         /* stop after this many errors; 0 = 100 */
+	unsigned max_include_depth;  /* 0 = 16 */
+	uint64_t max_generate;       /* records one $GENERATE may make; 0 = 1000000 */
+	/* Called for each record; a non-zero return stops the scan and is
+	 * returned by zscan_file. */
+	int (*rr)(void *ctx, const zscan_rr_t *rr);
+	/* Called for each problem; msg has no file/line prefix. */
+	void (*error)(void *ctx, const char *file, unsigned line, unsigned col, zscan_sev_t sev,
+		      const char *msg);
+	void *ctx;
+} zscan_opts_t;
+
+/*
+ * Scans the zone file at path.  Returns 0 when no error was reported,
+ * ERR_SYNTAX when at least one was (the records reported before and after
+ * an error were still passed to rr), or the non-zero value rr returned.
+ */
+int zscan_file(const char *path, const zscan_opts_t *opts);
+
+/* The same over a buffer in memory; name is used in messages and as the
+ * base for relative $INCLUDE paths (its directory). */
+int zscan_buffer(const char *name, const char *data, size_t len, const zscan_opts_t *opts);
+
+#endif

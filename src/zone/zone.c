@@ -1,0 +1,1 @@
+typedef int nsf_placeholder_zone;

@@ -1,1 +1,553 @@
-typedef int nsf_placeholder_zone;
+/*
+ * The zone tree: a persistent treap over lookup keys.  See zone.h.
+ *
+ * Ownership: a function that returns a node pointer returns a new
+ * reference; node arguments are borrowed unless said otherwise.  Arena
+ * nodes (refs == ZONE_NODE_ARENA) are never counted or freed one by one:
+ * they die with their store, which every version made from the load holds.
+ * An arena node's children are always arena nodes.
+ */
+#include "zone/zone.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "dns/wire.h"
+
+struct zone_store {
+	arena_t arena;
+	unsigned refs;
+};
+
+/* ---- keys and priorities ---- */
+
+uint32_t zone_key_hash(const uint8_t *key, size_t keylen)
+{
+	/* FNV-1a, then a finaliser so nearby keys spread over the range */
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < keylen; i++)
+		h = (h ^ key[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	h ^= h >> 16;
+	return h;
+}
+
+static int keycmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	size_t m = al < bl ? al : bl;
+	int c = m ? memcmp(a, b, m) : 0;
+	if (c != 0)
+		return c;
+	return al < bl ? -1 : al > bl;
+}
+
+static int nodecmp(const zone_node_t *a, const zone_node_t *b)
+{
+	return keycmp(a->data, a->keylen, b->data, b->keylen);
+}
+
+/* Total order of priorities: ties broken by key, so the treap shape is a
+ * function of the key set alone. */
+static bool prio_gt(const zone_node_t *a, const zone_node_t *b)
+{
+	return a->prio > b->prio || (a->prio == b->prio && nodecmp(a, b) < 0);
+}
+
+/* ---- node reference counting ---- */
+
+static zone_node_t *ref(zone_node_t *n)
+{
+	if (n != NULL && n->refs != ZONE_NODE_ARENA)
+		n->refs++;
+	return n;
+}
+
+static void unref(zone_node_t *n)
+{
+	while (n != NULL && n->refs != ZONE_NODE_ARENA) {
+		if (--n->refs > 0)
+			return;
+		zone_node_t *l = n->left, *r = n->right;
+		free(n);
+		unref(l);
+		n = r; /* tail loop on the right spine */
+	}
+}
+
+/* A malloc'd copy of t's data with the given (owned) children. */
+static zone_node_t *clone(const zone_node_t *t, zone_node_t *left, zone_node_t *right)
+{
+	zone_node_t *c = malloc(sizeof(*c) + t->size);
+	if (c == NULL) {
+		unref(left);
+		unref(right);
+		return NULL;
+	}
+	memcpy(c, t, sizeof(*c) + t->size);
+	c->refs = 1;
+	c->left = left;
+	c->right = right;
+	return c;
+}
+
+/* ---- node contents ---- */
+
+#define RRSET_HDR 12 /* type, ttl, count, bytes */
+
+zone_node_t *zone_node_build(const uint8_t *key, size_t keylen, const zone_rr_data_t *rrs,
+			     size_t n, arena_t *arena)
+{
+	size_t size = keylen;
+	size_t nsets = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || rrs[i].type != rrs[i - 1].type) {
+			size += RRSET_HDR;
+			nsets++;
+		}
+		size += 2 + (size_t)rrs[i].rdlen;
+	}
+	if (nsets > UINT16_MAX || size > UINT32_MAX)
+		return NULL;
+	zone_node_t *node = arena ? arena_alloc(arena, sizeof(*node) + size)
+				  : malloc(sizeof(*node) + size);
+	if (node == NULL)
+		return NULL;
+	node->left = node->right = NULL;
+	node->prio = zone_key_hash(key, keylen);
+	node->refs = arena ? ZONE_NODE_ARENA : 1;
+	node->size = (uint32_t)size;
+	node->keylen = (uint16_t)keylen;
+	node->nrrsets = (uint16_t)nsets;
+	uint8_t *p = node->data;
+	memcpy(p, key, keylen);
+	p += keylen;
+	uint8_t *hdr = NULL;
+	uint32_t bytes = 0;
+	uint16_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || rrs[i].type != rrs[i - 1].type) {
+			if (hdr != NULL) {
+				wire_put_u16(hdr + 6, count);
+				wire_put_u32(hdr + 8, bytes);
+			}
+			hdr = p;
+			wire_put_u16(hdr, rrs[i].type);
+			wire_put_u32(hdr + 2, rrs[i].ttl);
+			p += RRSET_HDR;
+			bytes = 0;
+			count = 0;
+		}
+		wire_put_u16(p, rrs[i].rdlen);
+		if (rrs[i].rdlen)
+			memcpy(p + 2, rrs[i].rdata, rrs[i].rdlen);
+		p += 2 + rrs[i].rdlen;
+		bytes += 2u + rrs[i].rdlen;
+		count++;
+	}
+	if (hdr != NULL) {
+		wire_put_u16(hdr + 6, count);
+		wire_put_u32(hdr + 8, bytes);
+	}
+	return node;
+}
+
+zone_rrset_t zone_node_rrset_at(const zone_node_t *n, size_t i)
+{
+	const uint8_t *p = n->data + n->keylen;
+	for (;;) {
+		if (i == 0) {
+			zone_rrset_t rs = {wire_get_u16(p), wire_get_u16(p + 6), wire_get_u32(p + 2),
+					   p + RRSET_HDR};
+			return rs;
+		}
+		p += RRSET_HDR + wire_get_u32(p + 8);
+		i--;
+	}
+}
+
+bool zone_node_rrset(const zone_node_t *n, uint16_t type, zone_rrset_t *out)
+{
+	const uint8_t *p = n->data + n->keylen;
+	for (uint16_t i = 0; i < n->nrrsets; i++) {
+		uint16_t t = wire_get_u16(p);
+		if (t == type) {
+			zone_rrset_t rs = {t, wire_get_u16(p + 6), wire_get_u32(p + 2),
+					   p + RRSET_HDR};
+			*out = rs;
+			return true;
+		}
+		if (t > type)
+			return false;
+		p += RRSET_HDR + wire_get_u32(p + 8);
+	}
+	return false;
+}
+
+bool zone_rrset_next(const zone_rrset_t *rs, size_t *pos, const uint8_t **rd, uint16_t *len)
+{
+	/* pos counts RRs in its low 16 bits and bytes above them */
+	size_t idx = *pos & 0xffff, off = *pos >> 16;
+	if (idx >= rs->count)
+		return false;
+	*len = wire_get_u16(rs->rdata + off);
+	*rd = rs->rdata + off + 2;
+	*pos = ((off + 2 + *len) << 16) | (idx + 1);
+	return true;
+}
+
+int zone_node_owner(const zone_node_t *n, uint8_t *out)
+{
+	return name_from_key(n->data, n->keylen, out);
+}
+
+static size_t node_records(const zone_node_t *n)
+{
+	size_t r = 0;
+	if (n == NULL)
+		return 0;
+	for (size_t i = 0; i < n->nrrsets; i++)
+		r += zone_node_rrset_at(n, i).count;
+	return r;
+}
+
+/* ---- lookups ---- */
+
+const zone_node_t *zone_find_key(const zone_t *z, const uint8_t *key, size_t keylen)
+{
+	const zone_node_t *t = z->root;
+	while (t != NULL) {
+		int c = keycmp(key, keylen, t->data, t->keylen);
+		if (c == 0)
+			return t;
+		t = c < 0 ? t->left : t->right;
+	}
+	return NULL;
+}
+
+const zone_node_t *zone_find(const zone_t *z, const uint8_t *name)
+{
+	uint8_t key[NAME_KEY_MAXLEN];
+	size_t kl = name_to_key(name, key);
+	return zone_find_key(z, key, kl);
+}
+
+const zone_node_t *zone_find_prev(const zone_t *z, const uint8_t *key, size_t keylen)
+{
+	const zone_node_t *t = z->root, *best = NULL;
+	while (t != NULL) {
+		if (keycmp(t->data, t->keylen, key, keylen) < 0) {
+			best = t;
+			t = t->right;
+		} else {
+			t = t->left;
+		}
+	}
+	return best;
+}
+
+const zone_node_t *zone_find_ge(const zone_t *z, const uint8_t *key, size_t keylen)
+{
+	const zone_node_t *t = z->root, *best = NULL;
+	while (t != NULL) {
+		if (keycmp(t->data, t->keylen, key, keylen) >= 0) {
+			best = t;
+			t = t->left;
+		} else {
+			t = t->right;
+		}
+	}
+	return best;
+}
+
+int zone_closest_encloser(const zone_t *z, const uint8_t *name, const zone_node_t **node)
+{
+	uint8_t key[NAME_KEY_MAXLEN];
+	size_t kl = name_to_key(name, key);
+	if (kl < z->origin_keylen || memcmp(key, z->origin_key, z->origin_keylen) != 0)
+		return -1;
+	int labels = name_labels(name);
+	size_t len = kl;
+	for (;;) {
+		const zone_node_t *n = zone_find_key(z, key, len);
+		if (n != NULL) {
+			*node = n;
+			return labels;
+		}
+		/* an empty non-terminal has a node whose key extends its own */
+		const zone_node_t *ge = zone_find_ge(z, key, len);
+		if (ge != NULL && ge->keylen > len && memcmp(ge->data, key, len) == 0) {
+			*node = NULL;
+			return labels;
+		}
+		if (len <= z->origin_keylen)
+			break;
+		/* drop the last label: back to the previous separator */
+		len--;
+		while (len > 0 && key[len - 1] != 0)
+			len--;
+		labels--;
+	}
+	*node = NULL;
+	return labels; /* the origin itself, even when the zone is empty */
+}
+
+/* ---- iteration ---- */
+
+static void iter_push_left(zone_iter_t *it, const zone_node_t *n)
+{
+	while (n != NULL) {
+		if (it->depth == it->cap) {
+			size_t cap = it->cap ? it->cap * 2 : 64;
+			const zone_node_t **s = realloc(it->stack, cap * sizeof(*s));
+			if (s == NULL) {
+				it->err = -ENOMEM;
+				return;
+			}
+			it->stack = s;
+			it->cap = cap;
+		}
+		it->stack[it->depth++] = n;
+		n = n->left;
+	}
+}
+
+void zone_iter_init(zone_iter_t *it, const zone_t *z)
+{
+	it->stack = NULL;
+	it->depth = it->cap = 0;
+	it->err = 0;
+	iter_push_left(it, z->root);
+}
+
+const zone_node_t *zone_iter_next(zone_iter_t *it)
+{
+	if (it->err || it->depth == 0)
+		return NULL;
+	const zone_node_t *n = it->stack[--it->depth];
+	iter_push_left(it, n->right);
+	return it->err ? NULL : n;
+}
+
+void zone_iter_free(zone_iter_t *it)
+{
+	free(it->stack);
+	it->stack = NULL;
+	it->depth = it->cap = 0;
+}
+
+/* ---- versions ---- */
+
+static void find_serial(zone_t *z)
+{
+	const zone_node_t *apex = zone_find_key(z, z->origin_key, z->origin_keylen);
+	zone_rrset_t soa;
+	z->serial = 0;
+	if (apex != NULL && zone_node_rrset(apex, 6 /* SOA */, &soa)) {
+		const uint8_t *rd;
+		uint16_t len;
+		size_t pos = 0;
+		if (zone_rrset_next(&soa, &pos, &rd, &len) && len >= 20)
+			z->serial = wire_get_u32(rd + len - 20);
+	}
+}
+
+static zone_t *zone_alloc(const uint8_t *origin)
+{
+	zone_t *z = calloc(1, sizeof(*z));
+	if (z == NULL)
+		return NULL;
+	size_t ol = name_length(origin);
+	memcpy(z->origin, origin, ol);
+	z->origin_keylen = name_to_key(origin, z->origin_key);
+	return z;
+}
+
+zone_t *zone_from_sorted(const uint8_t *origin, zone_node_t **nodes, size_t n, arena_t *arena)
+{
+	zone_t *z = zone_alloc(origin);
+	zone_store_t *store = malloc(sizeof(*store));
+	zone_node_t **stack = malloc((n ? n : 1) * sizeof(*stack));
+	if (z == NULL || store == NULL || stack == NULL) {
+		free(z);
+		free(store);
+		free(stack);
+		return NULL;
+	}
+	/* Cartesian-tree construction over keys in order, O(n): the right
+	 * spine is kept on a stack. */
+	size_t depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		zone_node_t *x = nodes[i], *last = NULL;
+		while (depth > 0 && prio_gt(x, stack[depth - 1]))
+			last = stack[--depth];
+		x->left = last;
+		x->right = NULL;
+		if (depth > 0)
+			stack[depth - 1]->right = x;
+		stack[depth++] = x;
+		z->records += node_records(x);
+	}
+	z->root = depth > 0 ? stack[0] : NULL;
+	free(stack);
+	z->nodes = n;
+	store->arena = *arena;
+	store->refs = 1;
+	arena_init(arena, arena->chunk_size); /* taken over */
+	z->store = store;
+	find_serial(z);
+	return z;
+}
+
+zone_t *zone_clone(const zone_t *z)
+{
+	zone_t *c = malloc(sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	*c = *z;
+	c->root = ref(z->root);
+	if (c->store != NULL)
+		c->store->refs++;
+	return c;
+}
+
+void zone_free(zone_t *z)
+{
+	if (z == NULL)
+		return;
+	unref(z->root);
+	if (z->store != NULL && --z->store->refs == 0) {
+		arena_free(&z->store->arena);
+		free(z->store);
+	}
+	free(z);
+}
+
+/* Splits t (borrowed) into the keys below and above node x's key, which
+ * t must not contain.  Results are owned; false on ENOMEM. */
+static bool split(zone_node_t *t, const zone_node_t *x, zone_node_t **l, zone_node_t **r)
+{
+	if (t == NULL) {
+		*l = *r = NULL;
+		return true;
+	}
+	if (nodecmp(x, t) < 0) {
+		zone_node_t *ll, *lr;
+		if (!split(t->left, x, &ll, &lr))
+			return false;
+		*l = ll;
+		*r = clone(t, lr, ref(t->right));
+		if (*r == NULL) {
+			unref(ll);
+			return false;
+		}
+	} else {
+		zone_node_t *rl, *rr;
+		if (!split(t->right, x, &rl, &rr))
+			return false;
+		*r = rr;
+		*l = clone(t, ref(t->left), rl);
+		if (*l == NULL) {
+			unref(rr);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* t with x inserted, or replacing the node of the same key.  x is taken
+ * over; NULL on ENOMEM (x is freed). */
+static zone_node_t *insert(zone_node_t *t, zone_node_t *x)
+{
+	if (t == NULL)
+		return x;
+	int c = nodecmp(x, t);
+	if (c == 0) {
+		x->left = ref(t->left);
+		x->right = ref(t->right);
+		return x;
+	}
+	if (prio_gt(x, t)) {
+		/* x's key is not in t: a node of that key would have x's
+		 * priority and so sit above t */
+		if (!split(t, x, &x->left, &x->right)) {
+			free(x);
+			return NULL;
+		}
+		return x;
+	}
+	if (c < 0) {
+		zone_node_t *l = insert(t->left, x);
+		return l ? clone(t, l, ref(t->right)) : NULL;
+	}
+	zone_node_t *r = insert(t->right, x);
+	return r ? clone(t, ref(t->left), r) : NULL;
+}
+
+/* The union of a and b (borrowed; all keys of a below those of b). */
+static zone_node_t *merge(zone_node_t *a, zone_node_t *b, bool *ok)
+{
+	if (a == NULL)
+		return ref(b);
+	if (b == NULL)
+		return ref(a);
+	if (prio_gt(a, b)) {
+		zone_node_t *r = merge(a->right, b, ok);
+		if (!*ok)
+			return NULL;
+		zone_node_t *c = clone(a, ref(a->left), r);
+		*ok = c != NULL;
+		return c;
+	}
+	zone_node_t *l = merge(a, b->left, ok);
+	if (!*ok)
+		return NULL;
+	zone_node_t *c = clone(b, l, ref(b->right));
+	*ok = c != NULL;
+	return c;
+}
+
+static zone_node_t *erase(zone_node_t *t, const uint8_t *key, size_t keylen, bool *ok)
+{
+	if (t == NULL)
+		return NULL;
+	int c = keycmp(key, keylen, t->data, t->keylen);
+	if (c == 0)
+		return merge(t->left, t->right, ok);
+	zone_node_t *sub = erase(c < 0 ? t->left : t->right, key, keylen, ok);
+	if (!*ok)
+		return NULL;
+	zone_node_t *n = c < 0 ? clone(t, sub, ref(t->right)) : clone(t, ref(t->left), sub);
+	*ok = n != NULL;
+	return n;
+}
+
+int zone_set_node(zone_t *draft, const uint8_t *key, size_t keylen, zone_node_t *node)
+{
+	const zone_node_t *old = zone_find_key(draft, key, keylen);
+	zone_node_t *root;
+	if (node != NULL) {
+		root = insert(draft->root, node);
+		if (root == NULL)
+			return -ENOMEM;
+	} else {
+		if (old == NULL)
+			return 0;
+		bool ok = true;
+		root = erase(draft->root, key, keylen, &ok);
+		if (!ok)
+			return -ENOMEM;
+	}
+	draft->records -= node_records(old);
+	draft->records += node_records(node);
+	draft->nodes += (node != NULL) - (old != NULL);
+	unref(draft->root); /* may free old, so counted before */
+	draft->root = root;
+	if (keylen == draft->origin_keylen && memcmp(key, draft->origin_key, keylen) == 0)
+		find_serial(draft);
+	return 0;
+}

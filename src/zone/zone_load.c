@@ -1,0 +1,499 @@
+/*
+ * The zone builder: collect, sort, check, build.  See zone_load.h.
+ *
+ * Records are appended to an arena in arrival order, then an array of
+ * pointers is sorted by (key, type, canonical rdata, arrival).  One walk
+ * over the sorted array builds each node and runs the per-name checks;
+ * names below a zone cut come right after the cut in this order, so
+ * occlusion is a prefix test against the current cut.
+ */
+#include "zone/zone_load.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arena.h"
+#include "common/err.h"
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "dns/wire.h"
+
+typedef struct {
+	uint32_t seq;   /* arrival order */
+	uint32_t line;
+	uint32_t col;
+	uint32_t ttl;
+	uint16_t file;  /* index into files[] */
+	uint16_t type;
+	uint16_t keylen;
+	uint16_t rdlen;
+	uint8_t data[]; /* key, then rdata */
+} rec_t;
+
+struct zone_builder {
+	uint8_t origin[NAME_MAXLEN];
+	uint8_t origin_key[NAME_KEY_MAXLEN];
+	size_t origin_keylen;
+	zone_report_t report;
+	void *ctx;
+	arena_t recs_arena;
+	rec_t **recs;
+	size_t nrecs, cap;
+	char **files;
+	size_t nfiles;
+	const char *last_file_ptr; /* caller's pointer for files[nfiles-1] */
+	size_t errors, warnings;
+	bool spent;
+};
+
+static void report(zone_builder_t *b, const rec_t *r, zone_sev_t sev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void report(zone_builder_t *b, const rec_t *r, zone_sev_t sev, const char *fmt, ...)
+{
+	char msg[NAME_TEXT_MAXLEN * 2 + 200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sev == ZONE_ERROR)
+		b->errors++;
+	else
+		b->warnings++;
+	if (b->report != NULL)
+		b->report(b->ctx, b->files[r ? r->file : 0], r ? r->line : 1, r ? r->col : 1, sev,
+			  msg);
+}
+
+zone_builder_t *zone_builder_new(const uint8_t *origin, const char *file, zone_report_t rep,
+				 void *ctx)
+{
+	zone_builder_t *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	memcpy(b->origin, origin, name_length(origin));
+	b->origin_keylen = name_to_key(origin, b->origin_key);
+	b->report = rep;
+	b->ctx = ctx;
+	arena_init(&b->recs_arena, 4u << 20);
+	b->files = malloc(sizeof(char *));
+	if (b->files == NULL || (b->files[0] = strdup(file ? file : "-")) == NULL) {
+		free(b->files);
+		free(b);
+		return NULL;
+	}
+	b->nfiles = 1;
+	return b;
+}
+
+size_t zone_builder_errors(const zone_builder_t *b)
+{
+	return b->errors;
+}
+
+size_t zone_builder_warnings(const zone_builder_t *b)
+{
+	return b->warnings;
+}
+
+void zone_builder_free(zone_builder_t *b)
+{
+	if (b == NULL)
+		return;
+	arena_free(&b->recs_arena);
+	free(b->recs);
+	for (size_t i = 0; i < b->nfiles; i++)
+		free(b->files[i]);
+	free(b->files);
+	free(b);
+}
+
+static int file_index(zone_builder_t *b, const char *file, uint16_t *idx)
+{
+	if (file == NULL) {
+		*idx = 0;
+		return 0;
+	}
+	if (file == b->last_file_ptr) {
+		*idx = (uint16_t)(b->nfiles - 1);
+		return 0;
+	}
+	for (size_t i = 0; i < b->nfiles; i++) {
+		if (strcmp(b->files[i], file) == 0) {
+			*idx = (uint16_t)i;
+			if (i == b->nfiles - 1)
+				b->last_file_ptr = file;
+			return 0;
+		}
+	}
+	if (b->nfiles >= UINT16_MAX)
+		return ERR_LIMIT;
+	char **f = realloc(b->files, (b->nfiles + 1) * sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	b->files = f;
+	if ((f[b->nfiles] = strdup(file)) == NULL)
+		return -ENOMEM;
+	b->last_file_ptr = file;
+	*idx = (uint16_t)b->nfiles++;
+	return 0;
+}
+
+int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uint32_t ttl,
+		     const uint8_t *rdata, size_t rdlen, const char *file, unsigned line,
+		     unsigned col)
+{
+	uint8_t key[NAME_KEY_MAXLEN];
+	size_t kl = name_to_key(owner, key);
+	uint16_t fidx;
+	int rc = file_index(b, file, &fidx);
+	if (rc < 0)
+		return rc;
+	if (rdlen > RDATA_MAXLEN)
+		return ERR_INVAL;
+	if (b->nrecs == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		rec_t **r = realloc(b->recs, cap * sizeof(*r));
+		if (r == NULL)
+			return -ENOMEM;
+		b->recs = r;
+		b->cap = cap;
+	}
+	rec_t *r = arena_alloc(&b->recs_arena, sizeof(rec_t) + kl + rdlen);
+	if (r == NULL)
+		return -ENOMEM;
+	r->seq = (uint32_t)b->nrecs;
+	r->line = line;
+	r->col = col;
+	r->ttl = ttl;
+	r->file = fidx;
+	r->type = type;
+	r->keylen = (uint16_t)kl;
+	r->rdlen = (uint16_t)rdlen;
+	if (kl < b->origin_keylen || memcmp(key, b->origin_key, b->origin_keylen) != 0) {
+		char on[NAME_TEXT_MAXLEN], zn[NAME_TEXT_MAXLEN];
+		name_to_text(owner, on, sizeof(on));
+		name_to_text(b->origin, zn, sizeof(zn));
+		report(b, r, ZONE_ERROR, "record '%s' is outside the zone '%s'", on, zn);
+		return ERR_NOTZONE; /* the arena space is simply not used */
+	}
+	memcpy(r->data, key, kl);
+	if (rdlen)
+		memcpy(r->data + kl, rdata, rdlen);
+	rdata_canonicalize(type, r->data + kl, rdlen);
+	b->recs[b->nrecs++] = r;
+	return 0;
+}
+
+/* ---- sorting ---- */
+
+static int key_cmp(const rec_t *a, const rec_t *b)
+{
+	size_t m = a->keylen < b->keylen ? a->keylen : b->keylen;
+	int c = memcmp(a->data, b->data, m);
+	if (c != 0)
+		return c;
+	return (int)a->keylen - (int)b->keylen;
+}
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+	const rec_t *a = *(rec_t *const *)pa, *b = *(rec_t *const *)pb;
+	int c = key_cmp(a, b);
+	if (c != 0)
+		return c;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	c = rdata_compare(a->data + a->keylen, a->rdlen, b->data + b->keylen, b->rdlen);
+	if (c != 0)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* ---- checks ---- */
+
+static void rec_owner_text(const rec_t *r, char *buf, size_t cap)
+{
+	uint8_t name[NAME_MAXLEN];
+	if (name_from_key(r->data, r->keylen, name) < 0)
+		snprintf(buf, cap, "?");
+	else
+		name_to_text(name, buf, cap);
+}
+
+/* First index of key in the sorted records, or nrecs. */
+static size_t find_key(const zone_builder_t *b, const uint8_t *key, size_t kl)
+{
+	size_t lo = 0, hi = b->nrecs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const rec_t *r = b->recs[mid];
+		size_t m = r->keylen < kl ? r->keylen : kl;
+		int c = memcmp(r->data, key, m);
+		if (c == 0)
+			c = (int)r->keylen - (int)kl;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool has_address(const zone_builder_t *b, const uint8_t *name)
+{
+	uint8_t key[NAME_KEY_MAXLEN];
+	size_t kl = name_to_key(name, key);
+	for (size_t i = find_key(b, key, kl); i < b->nrecs; i++) {
+		const rec_t *r = b->recs[i];
+		if (r->keylen != kl || memcmp(r->data, key, kl) != 0)
+			break;
+		if (r->type == RRTYPE_A || r->type == RRTYPE_AAAA)
+			return true;
+	}
+	return false;
+}
+
+/* RFC 1034 §4.2.1 and RFC 1035 §5.2: every in-zone name server has an
+ * address in the zone, or the delegation cannot be followed. */
+static void check_glue(zone_builder_t *b, rec_t **run, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const rec_t *r = run[i];
+		if (r->type != RRTYPE_NS)
+			continue;
+		const uint8_t *target = r->data + r->keylen;
+		if (!name_is_below(target, b->origin) || has_address(b, target))
+			continue;
+		char tn[NAME_TEXT_MAXLEN], on[NAME_TEXT_MAXLEN];
+		name_to_text(target, tn, sizeof(tn));
+		rec_owner_text(r, on, sizeof(on));
+		report(b, r, ZONE_ERROR,
+		       "NS '%s' of '%s' has no address records (A or AAAA): missing glue", tn, on);
+	}
+}
+
+typedef struct {
+	uint8_t key[NAME_KEY_MAXLEN];
+	size_t keylen;
+	bool dname;    /* a DNAME cut, else a delegation */
+	const rec_t *at;
+} cut_t;
+
+static bool key_below(const rec_t *r, const cut_t *c)
+{
+	return c->keylen > 0 && r->keylen > c->keylen && memcmp(r->data, c->key, c->keylen) == 0;
+}
+
+/* Checks one name's records (sorted, duplicates removed). */
+static void check_node(zone_builder_t *b, rec_t **run, size_t n, cut_t *cut)
+{
+	const rec_t *first = run[0];
+	bool apex = first->keylen == b->origin_keylen;
+	const rec_t *soa = NULL, *cname = NULL, *dname = NULL, *ns = NULL;
+	size_t nsoa = 0, ncname = 0, other = 0;
+	for (size_t i = 0; i < n; i++) {
+		const rec_t *r = run[i];
+		switch (r->type) {
+		case RRTYPE_SOA:
+			if (nsoa++ == 0)
+				soa = r;
+			else if (apex)
+				report(b, r, ZONE_ERROR, "more than one SOA record at the apex");
+			break;
+		case RRTYPE_CNAME:
+			if (ncname++ == 0)
+				cname = r;
+			else
+				report(b, r, ZONE_ERROR, "more than one CNAME record at one name");
+			break;
+		case RRTYPE_DNAME:
+			if (dname == NULL)
+				dname = r;
+			other++;
+			break;
+		case RRTYPE_NS:
+			if (ns == NULL)
+				ns = r;
+			other++;
+			break;
+		case RRTYPE_RRSIG:
+		case RRTYPE_NSEC:
+			break; /* may sit beside a CNAME (RFC 4035 §2.5) */
+		default:
+			other++;
+		}
+	}
+	char on[NAME_TEXT_MAXLEN];
+	if (apex) {
+		if (soa == NULL)
+			report(b, first, ZONE_ERROR, "no SOA record at the zone apex");
+		if (ns == NULL)
+			report(b, soa ? soa : first, ZONE_ERROR, "no NS records at the zone apex");
+	} else if (soa != NULL) {
+		rec_owner_text(soa, on, sizeof(on));
+		report(b, soa, ZONE_ERROR, "SOA record at '%s', not at the zone apex", on);
+	}
+	if (cname != NULL && (other > 0 || soa != NULL)) {
+		rec_owner_text(cname, on, sizeof(on));
+		/* RFC 1034 §3.6.2, RFC 2181 §10.1 */
+		report(b, cname, ZONE_ERROR, "CNAME and other data at '%s'", on);
+	}
+	if (dname != NULL && cname != NULL) {
+		rec_owner_text(dname, on, sizeof(on));
+		report(b, dname, ZONE_WARNING, "DNAME and CNAME at the same name '%s'", on);
+	}
+
+	/* occlusion (RFC 6672 §2.4 for DNAME; RFC 1034 §4.2.1 for cuts) */
+	if (cut->keylen > 0 && !key_below(first, cut))
+		cut->keylen = 0;
+	if (cut->keylen > 0) {
+		char cn[NAME_TEXT_MAXLEN];
+		rec_owner_text(cut->at, cn, sizeof(cn));
+		for (size_t i = 0; i < n; i++) {
+			const rec_t *r = run[i];
+			if (!cut->dname && (r->type == RRTYPE_A || r->type == RRTYPE_AAAA))
+				continue; /* glue */
+			rec_owner_text(r, on, sizeof(on));
+			report(b, r, ZONE_WARNING, "'%s' is occluded by the %s at '%s'", on,
+			       cut->dname ? "DNAME" : "delegation", cn);
+			break;
+		}
+		return;
+	}
+	if (ns != NULL || apex)
+		check_glue(b, run, n);
+	if ((ns != NULL && !apex) || dname != NULL) {
+		memcpy(cut->key, first->data, first->keylen);
+		cut->keylen = first->keylen;
+		cut->dname = dname != NULL;
+		cut->at = dname ? dname : ns;
+	}
+}
+
+/* ---- build ---- */
+
+int zone_builder_finish(zone_builder_t *b, zone_t **out)
+{
+	*out = NULL;
+	if (b->spent)
+		return ERR_INVAL;
+	b->spent = true;
+	qsort(b->recs, b->nrecs, sizeof(*b->recs), rec_cmp);
+
+	arena_t nodes_arena;
+	arena_init(&nodes_arena, 4u << 20);
+	zone_node_t **nodes = NULL;
+	size_t nnodes = 0, nodes_cap = 0;
+	zone_rr_data_t *rrs = NULL;
+	rec_t **run = NULL;
+	size_t rrs_cap = 0;
+	cut_t cut = {.keylen = 0};
+	bool apex_seen = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < b->nrecs;) {
+		size_t j = i + 1;
+		while (j < b->nrecs && key_cmp(b->recs[i], b->recs[j]) == 0)
+			j++;
+		if (j - i > rrs_cap) {
+			size_t cap = (j - i) * 2;
+			zone_rr_data_t *nr = realloc(rrs, cap * sizeof(*nr));
+			rec_t **nu = realloc(run, cap * sizeof(*nu));
+			if (nr)
+				rrs = nr;
+			if (nu)
+				run = nu;
+			if (!nr || !nu) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			rrs_cap = cap;
+		}
+		/* drop duplicates, equalise TTLs to the first in the file */
+		size_t n = 0;
+		for (size_t k = i; k < j; k++) {
+			rec_t *r = b->recs[k];
+			if (n > 0) {
+				const rec_t *p = run[n - 1];
+				if (p->type == r->type && p->rdlen == r->rdlen &&
+				    memcmp(p->data + p->keylen, r->data + r->keylen, r->rdlen) == 0) {
+					report(b, r, ZONE_WARNING, "duplicate record dropped");
+					continue;
+				}
+			}
+			run[n++] = r;
+		}
+		for (size_t k = 0; k < n;) {
+			size_t e = k + 1;
+			const rec_t *oldest = run[k];
+			while (e < n && run[e]->type == run[k]->type) {
+				if (run[e]->seq < oldest->seq)
+					oldest = run[e];
+				e++;
+			}
+			for (size_t m = k; m < e; m++) {
+				rec_t *r = run[m];
+				if (r->ttl != oldest->ttl) {
+					char tn[RRTYPE_TEXT_MAXLEN];
+					rrtype_to_text(r->type, tn, sizeof(tn));
+					report(b, r, ZONE_WARNING,
+					       "TTL %u of this %s record differs from the RRset's TTL %u; using %u",
+					       r->ttl, tn, oldest->ttl, oldest->ttl);
+					r->ttl = oldest->ttl;
+				}
+			}
+			k = e;
+		}
+		if (run[0]->keylen == b->origin_keylen)
+			apex_seen = true;
+		check_node(b, run, n, &cut);
+		for (size_t k = 0; k < n; k++) {
+			rrs[k].type = run[k]->type;
+			rrs[k].ttl = run[k]->ttl;
+			rrs[k].rdlen = run[k]->rdlen;
+			rrs[k].rdata = run[k]->data + run[k]->keylen;
+		}
+		if (nnodes == nodes_cap) {
+			size_t cap = nodes_cap ? nodes_cap * 2 : 4096;
+			zone_node_t **nn = realloc(nodes, cap * sizeof(*nn));
+			if (nn == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			nodes = nn;
+			nodes_cap = cap;
+		}
+		nodes[nnodes] = zone_node_build(run[0]->data, run[0]->keylen, rrs, n, &nodes_arena);
+		if (nodes[nnodes] == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		nnodes++;
+		i = j;
+	}
+	if (!apex_seen)
+		report(b, NULL, ZONE_ERROR, "no SOA record at the zone apex");
+
+	/* the records are no longer needed: give their memory back first */
+	arena_free(&b->recs_arena);
+	free(b->recs);
+	b->recs = NULL;
+	b->nrecs = b->cap = 0;
+	if (b->errors == 0) {
+		*out = zone_from_sorted(b->origin, nodes, nnodes, &nodes_arena);
+		if (*out == NULL)
+			rc = -ENOMEM;
+	}
+out:
+	arena_free(&nodes_arena);
+	free(nodes);
+	free(rrs);
+	free(run);
+	if (rc == 0 && b->errors > 0)
+		rc = ERR_SEMANTIC;
+	return rc;
+}

@@ -12,8 +12,15 @@
 #ifndef NSF_DNS_ZSCAN_H
 #define NSF_DNS_ZSCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Limits (doc/zone-file.md explains them). */
+#define ZSCAN_MAX_RECORD_LEN (1u << 20)         /* bytes of text in one record */
+#define ZSCAN_MAX_TOKENS     ((1u << 16) + 64)  /* tokens in one record */
+#define ZSCAN_TTL_MAX	     2147483647u         /* RFC 2181 §8 */
+#define ZSCAN_GEN_MAX_WIDTH  255                /* ${offset,WIDTH,base} */
 
 typedef struct {
 	const uint8_t *owner; /* absolute wire name, borrowed until rr returns */
@@ -43,12 +50,19 @@ typedef struct {
 	void (*error)(void *ctx, const char *file, unsigned line, unsigned col, zscan_sev_t sev,
 		      const char *msg);
 	void *ctx;
+	/* true makes every $INCLUDE an error ("$INCLUDE is disabled"), for
+	 * fuzzers and for zone data from untrusted sources; false = enabled. */
+	bool disable_include;
 } zscan_opts_t;
 
 /*
  * Scans the zone file at path.  Returns 0 when no error was reported,
  * ERR_SYNTAX when at least one was (the records reported before and after
  * an error were still passed to rr), or the non-zero value rr returned.
+ * A file that cannot be read is reported through opts->error at line 0,
+ * column 0 (ERR_SYNTAX).  -ENOMEM when memory runs out; ERR_INVAL when
+ * opts->origin is not a valid wire name.  The file is mapped, not copied;
+ * it must not be truncated while it is scanned.
  */
 int zscan_file(const char *path, const zscan_opts_t *opts);
 

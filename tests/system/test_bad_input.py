@@ -61,14 +61,23 @@ def test_invalid_utf8_as_type(nsf, tmp_path):
     assert (errors[0].line, errors[0].col) == (BAD_LINE, 5), str(r)
 
 
-def test_high_bytes_in_txt_are_data(nsf, tmp_path):
-    """Not an error: TXT holds octets.  The canonical output is ASCII, the
-    octets as \\DDD (RFC 1035 §5.1)."""
-    f = write_zone(tmp_path, b'txt TXT "caf\xc3\xa9 \xff"\n')
+def test_invalid_utf8_in_txt(nsf, tmp_path):
+    """Invalid UTF-8 is refused even in a quoted string (the octets must be
+    written as \\DDD); BIND would take them as they are."""
+    f = write_zone(tmp_path, b'txt TXT "caf\xc3\xa9 \xff"\nok A 192.0.2.2\n')
+    r, errors = run_both(nsf, f, tmp_path)
+    assert [e.line for e in errors] == [BAD_LINE], str(r)
+    assert "UTF-8" in errors[0].message, str(r)
+
+
+def test_utf8_in_txt_is_data(nsf, tmp_path):
+    """Valid UTF-8 in a TXT string is data; the canonical output is ASCII,
+    the octets as \\DDD (RFC 1035 §5.1)."""
+    f = write_zone(tmp_path, 'txt TXT "café ☃"\n'.encode())
     r = nsf("zone", "print", f.name, cwd=tmp_path)
     assert r.returncode == 0, str(r)
     assert r.stdout_bytes.isascii(), f"zone print writes raw octets:\n{r}"
-    assert "txt.bad.example.\t3600\tIN\tTXT\t\"caf\\195\\169 \\255\"\n" in r.stdout, str(r)
+    assert 'txt.bad.example.\t3600\tIN\tTXT\t"caf\\195\\169 \\226\\152\\131"\n' in r.stdout, str(r)
 
 
 def test_one_gigabyte_line(nsf, tmp_path):

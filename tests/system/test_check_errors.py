@@ -352,3 +352,16 @@ def test_version(nsf):
     assert r.stdout.startswith("nsfleet") and version in r.stdout, \
         f"--version prints the name and version {version}:\n{r}"
     assert r.stdout.count("\n") == 1, str(r)
+
+
+def test_error_in_included_file(nsf, tmp_path):
+    """A problem in an $INCLUDEd file is reported at that file's line."""
+    head = (ERRORS / "warnings.example.zone").read_text().splitlines()[:5]
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "part.inc").write_text("good A 192.0.2.1\nbad  A 192.0.2.300\n")
+    (tmp_path / "inc.example.zone").write_text("\n".join(head + ["$INCLUDE inc/part.inc",
+                                                                "after A 192.0.2.2"]) + "\n")
+    r = nsf("zone", "check", "inc.example.zone", cwd=tmp_path)
+    assert r.returncode == 1, str(r)
+    diags = parse_diags(r.stderr)
+    assert [(d.file.endswith("part.inc"), d.line, d.col) for d in diags] == [(True, 2, 8)], str(r)

@@ -384,6 +384,44 @@ static const struct {
 	{"SVCB", "1 . key1=\"abc", "unterminated quote", 2},
 	{"SVCB", "1", "missing SVCB target", 1},
 	{"CSYNC", "1 2 FOO", "bad CSYNC type in the bitmap 'FOO'", 2},
+	{"CNAME", "", "missing CNAME target", 0},
+	{"CNAME", "a b", "trailing data 'b'", 1},
+	{"PTR", "a\\", "bad PTR target", 0},
+	{"DNAME", "a..", "bad DNAME target", 0},
+	{"MB", "", "missing MB mailbox", 0},
+	{"MG", "a b", "trailing data", 1},
+	{"MR", ".a", "empty label", 0},
+	{"MD", "", "missing MD host", 0},
+	{"MF", "", "missing MF host", 0},
+	{"MINFO", "a.", "missing MINFO emailbx", 1},
+	{"RP", "a.", "missing RP txt-name", 1},
+	{"AFSDB", "x a.", "bad AFSDB subtype", 0},
+	{"RT", "1", "missing RT intermediate-host", 1},
+	{"PX", "1 a.", "missing PX mapx400", 2},
+	{"KX", "1 a..", "bad KX exchanger", 1},
+	{"SRV", "1 2 65536 a.", "bad SRV port '65536'", 2},
+	{"SRV", "1 2 3", "missing SRV target", 3},
+	{"NAPTR", "1 2 S SIP", "missing NAPTR regexp", 4},
+	{"SIG", "A 5 3 3600 0 0 12345 .", "missing SIG signature", 8},
+	{"KEY", "256 3", "missing KEY algorithm", 2},
+	{"KEY", "256 3 5 AQ!D", "bad KEY public-key", 3},
+	{"CDS", "1 1 2 00", "CDS digest of 1 octets does not fit digest type 2", 3},
+	{"CDNSKEY", "0 256 0 AA==", "bad CDNSKEY protocol '256'", 1},
+	{"DHCID", "", "missing DHCID data", 0},
+	{"DHCID", "====", "not base64", 0},
+	{"TLSA", "3 1 1", "missing TLSA data", 3},
+	{"TLSA", "3 1 256 00", "out of range", 2},
+	{"SMIMEA", "3 1 1 0g", "bad SMIMEA data '0g': not hex", 3},
+	{"OPENPGPKEY", "", "missing OPENPGPKEY public-key", 0},
+	{"SPF", "", "missing SPF string", 0},
+	{"LP", "1", "missing LP fqdn", 1},
+	{"URI", "1 1", "missing URI target", 2},
+	{"HTTPS", "1 . alpn=h2 alpn=h3", "duplicate SvcParam key 'alpn'", 3},
+	{"EUI48", "00-00-5e-00-53-2x", "bad EUI48 address", 0},
+	{"CERT", "1 1 1", "missing CERT certificate", 3},
+	{"ZONEMD", "1 1 2 00", "ZONEMD digest of 1 octets", 3},
+	{"IPSECKEY", "10 1 2", "missing IPSECKEY gateway", 3},
+	{"NSEC3PARAM", "1 0 1 zz", "want hex or '-'", 3},
 };
 
 static void check_bad(const char *tname, const char *in, const char *msg, size_t tok)
@@ -411,11 +449,571 @@ static void test_bad(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* RFC 9460 Appendix D: presentation and wire forms. */
+static void test_svcb_vectors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *in, *want, *hex;
+	} v[] = {
+		{"HTTPS", "0 foo.example.com.", NULL,
+		 "0000 03666f6f076578616d706c6503636f6d00"},
+		{"SVCB", "1 .", NULL, "000100"},
+		{"SVCB", "16 foo.example.com. port=53", NULL,
+		 "0010 03666f6f076578616d706c6503636f6d00 000300020035"},
+		{"SVCB", "1 foo.example.com. key667=hello", "1 foo.example.com. key667=\"hello\"",
+		 "0001 03666f6f076578616d706c6503636f6d00 029b000568656c6c6f"},
+		{"SVCB", "1 foo.example.com. key667=\"hello\\210qoo\"", NULL,
+		 "0001 03666f6f076578616d706c6503636f6d00 029b000968656c6c6fd2716f6f"},
+		{"SVCB", "1 foo.example.com. ipv6hint=\"2001:db8::1,2001:db8::53:1\"",
+		 "1 foo.example.com. ipv6hint=2001:db8::1,2001:db8::53:1",
+		 "0001 03666f6f076578616d706c6503636f6d00 00060020"
+		 "20010db8000000000000000000000001 20010db8000000000000000000530001"},
+		{"SVCB", "1 example.com. ipv6hint=\"2001:db8:122:344::192.0.2.33\"",
+		 "1 example.com. ipv6hint=2001:db8:122:344::c000:221",
+		 "0001 076578616d706c6503636f6d00 00060010 20010db8012203440000 0000c0000221"},
+		{"SVCB", "16 foo.example.org. alpn=h2,h3-19 mandatory=ipv4hint,alpn ipv4hint=192.0.2.1",
+		 "16 foo.example.org. mandatory=alpn,ipv4hint alpn=\"h2,h3-19\" ipv4hint=192.0.2.1",
+		 "0010 03666f6f076578616d706c65036f726700 0000000400010004 "
+		 "000100090268320568332d3139 00040004c0000201"},
+		{"SVCB", "16 foo.example.org. alpn=\"f\\\\\\\\oo\\\\,bar,h2\"", NULL,
+		 "0010 03666f6f076578616d706c65036f726700 0001000c 08665c6f6f2c626172 026832"},
+		{"SVCB", "16 foo.example.org. alpn=f\\\\\\092oo\\092,bar,h2",
+		 "16 foo.example.org. alpn=\"f\\\\\\\\oo\\\\,bar,h2\"",
+		 "0010 03666f6f076578616d706c65036f726700 0001000c 08665c6f6f2c626172 026832"},
+	};
+	failures = 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		roundtrip(v[i].type, v[i].in, v[i].want, v[i].hex);
+	/* D.3, failure cases */
+	check_bad("SVCB", "1 foo.example.com. key123=abc key123=def", "duplicate SvcParam key", 3);
+	check_bad("SVCB", "1 foo.example.com. mandatory", "missing value", 2);
+	check_bad("SVCB", "1 foo.example.com. alpn", "missing value", 2);
+	check_bad("SVCB", "1 foo.example.com. port", "missing value", 2);
+	check_bad("SVCB", "1 foo.example.com. ipv4hint", "missing value", 2);
+	check_bad("SVCB", "1 foo.example.com. ipv6hint", "missing value", 2);
+	check_bad("SVCB", "1 foo.example.com. no-default-alpn=abc", "takes no value", 2);
+	check_bad("SVCB", "1 foo.example.com. mandatory=key123", "not present", 2);
+	check_bad("SVCB", "1 foo.example.com. mandatory=mandatory", "must not list itself", 2);
+	check_bad("SVCB", "1 foo.example.com. ipv6hint=\"2001:db8::1,1.2.3.4\"", "ipv6hint", 2);
+	assert_int_equal(failures, 0);
+}
+
+static void check_wire_bad(const char *tname, const char *hex, int want)
+{
+	uint8_t in[1024];
+	size_t n = unhex(hex, in), len;
+	uint16_t type = type_of(tname);
+	int rc = rdata_from_wire(type, in, n, 0, n, wire1, sizeof(wire1), &len);
+	if (rc != want)
+		report("%s wire %s: rc %d (%s), want %d", tname, hex, rc, err_str(rc), want);
+	if (rdata_check(type, in, n) == 0)
+		report("%s wire %s: rdata_check accepted", tname, hex);
+}
+
+static void test_wire_bad(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *hex;
+		int rc;
+	} v[] = {
+		{"A", "010203", ERR_MALFORMED},
+		{"A", "0102030405", ERR_MALFORMED},
+		{"AAAA", "000102030405060708090a0b0c0d0e", ERR_MALFORMED},
+		{"MX", "00", ERR_MALFORMED},
+		{"MX", "000a0161", ERR_MALFORMED},
+		{"MX", "000a 40 00", ERR_MALFORMED},
+		{"NS", "0161 00 00", ERR_MALFORMED},
+		{"TXT", "", ERR_MALFORMED},
+		{"TXT", "0361", ERR_MALFORMED},
+		{"HINFO", "0161", ERR_MALFORMED},
+		{"SOA", "00 00 00000001 00000002 00000003 00000004", ERR_MALFORMED},
+		{"LOC", "01 12 16 13 80000000 80000000 00989680", ERR_MALFORMED},
+		{"LOC", "00 a0 16 13 80000000 80000000 00989680", ERR_MALFORMED},
+		{"LOC", "00 1a 16 13 80000000 80000000 00989680", ERR_MALFORMED},
+		{"LOC", "00 05 16 13 80000000 80000000 00989680", ERR_MALFORMED},
+		{"LOC", "00 12 16 13 93affe01 80000000 00989680", ERR_MALFORMED},
+		{"LOC", "00 12 16 13 80000000 a6a0bc01 00989680", ERR_MALFORMED},
+		{"LOC", "00 12 16 13 80000000 80000000 009896", ERR_MALFORMED},
+		{"APL", "0003 08 01 0a", ERR_MALFORMED},
+		{"APL", "0001 21 01 0a", ERR_MALFORMED},
+		{"APL", "0001 08 02 0a00", ERR_MALFORMED},
+		{"APL", "0001 08 05 0a00000001", ERR_MALFORMED},
+		{"APL", "0001 08 02 0a", ERR_MALFORMED},
+		{"DS", "0001 08 01 00", ERR_MALFORMED},
+		{"DS", "0001 08 02 0001020304050607080910111213141516171819", ERR_MALFORMED},
+		{"DS", "0001 08 01", ERR_MALFORMED},
+		{"NSEC", "00 0101 40 0001 40", ERR_MALFORMED},
+		{"NSEC", "00 0001 40 0001 40", ERR_MALFORMED},
+		{"NSEC", "00 0000", ERR_MALFORMED},
+		{"NSEC", "00 0021 40000000000000000000000000000000000000000000000000000000000000 01",
+		 ERR_MALFORMED},
+		{"NSEC", "00 0002 4000", ERR_MALFORMED},
+		{"NSEC", "00 0002 40", ERR_MALFORMED},
+		{"NSEC", "00 00", ERR_MALFORMED},
+		{"NSEC3", "01 00 0000 00 00", ERR_MALFORMED},
+		{"NSEC3", "01 00 0000 01", ERR_MALFORMED},
+		{"NSEC3PARAM", "01 00 0000 02 aa", ERR_MALFORMED},
+		{"SVCB", "0001 00 0003 0002 0035 0001 0003 026832", ERR_MALFORMED},
+		{"SVCB", "0001 00 0003 0002 0035 0003 0002 0035", ERR_MALFORMED},
+		{"SVCB", "0001 00 0000 0004 0003 0001 0003 0002 0035", ERR_MALFORMED},
+		{"SVCB", "0001 00 0000 0002 0004 0003 0002 0035", ERR_MALFORMED},
+		{"SVCB", "0001 00 0000 0000", ERR_MALFORMED},
+		{"SVCB", "0001 00 0000 0003 0003", ERR_MALFORMED},
+		{"SVCB", "0001 00 0001 0004 026832 05", ERR_MALFORMED},
+		{"SVCB", "0001 00 0001 0001 00", ERR_MALFORMED},
+		{"SVCB", "0001 00 0001 0000", ERR_MALFORMED},
+		{"SVCB", "0001 00 0002 0000", ERR_MALFORMED},
+		{"SVCB", "0001 00 0001 0003 026832 0002 0001 00", ERR_MALFORMED},
+		{"SVCB", "0001 00 0003 0003 003500", ERR_MALFORMED},
+		{"SVCB", "0001 00 0004 0005 0102030405", ERR_MALFORMED},
+		{"SVCB", "0001 00 0004 0000", ERR_MALFORMED},
+		{"SVCB", "0001 00 0005 0000", ERR_MALFORMED},
+		{"SVCB", "0001 00 0006 0004 01020304", ERR_MALFORMED},
+		{"SVCB", "0001 00 0007 0004 0102", ERR_MALFORMED},
+		{"SVCB", "0001 00 0007", ERR_MALFORMED},
+		{"SVCB", "0001", ERR_MALFORMED},
+		{"HTTPS", "0001 c000", ERR_BAD_POINTER},
+		{"CAA", "00 00", ERR_MALFORMED},
+		{"CAA", "00 02 612d", ERR_MALFORMED},
+		{"URI", "0001 0001", ERR_MALFORMED},
+		{"IPSECKEY", "0a 04 02", ERR_MALFORMED},
+		{"IPSECKEY", "0a 01 02 c00002", ERR_MALFORMED},
+		{"IPSECKEY", "0a 03 02 c000", ERR_BAD_POINTER},
+		{"HIP", "00 02 0001 aa", ERR_MALFORMED},
+		{"HIP", "01 02 0000 aa", ERR_MALFORMED},
+		{"HIP", "01 02 0001 aa", ERR_MALFORMED},
+		{"HIP", "01 02 0001 aa bb 0161", ERR_MALFORMED},
+		{"HIP", "01 02 0001 aa bb c000", ERR_BAD_POINTER},
+		{"EUI48", "00005e00532a00", ERR_MALFORMED},
+		{"EUI64", "00005e00532a", ERR_MALFORMED},
+		{"DNSKEY", "010003", ERR_MALFORMED},
+		{"RRSIG", "0001 08 03 00000e10 00000000 00000000 0001 00", ERR_MALFORMED},
+		{"RRSIG", "0001 08 03 00000e10 00000000 00000000 0001 c000 00", ERR_BAD_POINTER},
+		{"SIG", "0001 08 03 00000e10 00000000 00000000 0001 00", ERR_MALFORMED},
+		{"CERT", "0001 0001 01", ERR_MALFORMED},
+		{"DHCID", "", ERR_MALFORMED},
+		{"OPENPGPKEY", "", ERR_MALFORMED},
+		{"CSYNC", "0000000100", ERR_MALFORMED},
+		{"ZONEMD", "00000001 01 01 00", ERR_MALFORMED},
+		{"SSHFP", "01 01 00", ERR_MALFORMED},
+		{"TLSA", "03 01 01", ERR_MALFORMED},
+		{"NID", "000a 0001", ERR_MALFORMED},
+		{"L32", "000a 01020304 05", ERR_MALFORMED},
+		{"LP", "000a", ERR_MALFORMED},
+		{"KX", "000a c000", ERR_BAD_POINTER},
+		{"DNAME", "c000", ERR_BAD_POINTER},
+		{"NSEC", "c000", ERR_BAD_POINTER},
+		{"MX", "000a c002", ERR_BAD_POINTER}, /* a pointer to itself */
+	};
+	failures = 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		check_wire_bad(v[i].type, v[i].hex, v[i].rc);
+	assert_int_equal(failures, 0);
+}
+
+/* A message with "example.com." at offset 0 and rdata after it. */
+static int from_msg(const char *tname, const char *rdhex, uint8_t *out, size_t *len)
+{
+	uint8_t msg[512];
+	memcpy(msg, ORIGIN, sizeof(ORIGIN));
+	size_t n = unhex(rdhex, msg + sizeof(ORIGIN));
+	return rdata_from_wire(type_of(tname), msg, sizeof(ORIGIN) + n, sizeof(ORIGIN), n, out,
+			       RDATA_MAXLEN, len);
+}
+
+static void expect_text(const char *tname, const uint8_t *rd, size_t len, const char *want)
+{
+	assert_true(rdata_to_text(type_of(tname), rd, len, text, sizeof(text)) >= 0);
+	assert_string_equal(text, want);
+}
+
+static void test_compression(void **state)
+{
+	(void)state;
+	size_t len;
+	/* RFC 3597 §4: RFC 1035 types decompress */
+	assert_int_equal(from_msg("MX", "000a 046d61696c c000", wire1, &len), 0);
+	expect_text("MX", wire1, len, "10 mail.example.com.");
+	assert_int_equal(from_msg("SOA", "c000 0168 c000 00000001 00000002 00000003 00000004 "
+				  "00000005", wire1, &len), 0);
+	expect_text("SOA", wire1, len, "example.com. h.example.com. 1 2 3 4 5");
+	assert_int_equal(from_msg("CNAME", "c008", wire1, &len), 0);
+	expect_text("CNAME", wire1, len, "com.");
+	/* ...and SHOULD for RP AFSDB RT SIG PX NAPTR SRV */
+	assert_int_equal(from_msg("SRV", "0000 0001 0035 c000", wire1, &len), 0);
+	expect_text("SRV", wire1, len, "0 1 53 example.com.");
+	assert_int_equal(from_msg("NAPTR", "0001 0002 0153 00 00 c000", wire1, &len), 0);
+	expect_text("NAPTR", wire1, len, "1 2 \"S\" \"\" \"\" example.com.");
+	assert_int_equal(from_msg("RP", "c000 c008", wire1, &len), 0);
+	assert_int_equal(from_msg("AFSDB", "0001 c000", wire1, &len), 0);
+	assert_int_equal(from_msg("RT", "0001 c000", wire1, &len), 0);
+	assert_int_equal(from_msg("PX", "0001 c000 c008", wire1, &len), 0);
+	assert_int_equal(from_msg("SIG", "0001 05 02 00000e10 00000000 00000000 0001 c000 aabb",
+				  wire1, &len), 0);
+	/* the others must not carry pointers */
+	assert_int_equal(from_msg("NSEC", "0161 c000 0001 40", wire1, &len), ERR_BAD_POINTER);
+	assert_int_equal(from_msg("RRSIG", "0001 05 02 00000e10 00000000 00000000 0001 c000 aabb",
+				  wire1, &len), ERR_BAD_POINTER);
+	assert_int_equal(from_msg("KX", "0001 c000", wire1, &len), ERR_BAD_POINTER);
+	assert_int_equal(from_msg("DNAME", "c000", wire1, &len), ERR_BAD_POINTER);
+	assert_int_equal(from_msg("SVCB", "0001 c000", wire1, &len), ERR_BAD_POINTER);
+	assert_int_equal(from_msg("LP", "0001 c000", wire1, &len), ERR_BAD_POINTER);
+	/* a pointer forward, and a name running past RDLENGTH */
+	assert_int_equal(from_msg("MX", "000a c00f 00", wire1, &len), ERR_BAD_POINTER);
+	assert_int_equal(from_msg("MX", "000a 03616263", wire1, &len), ERR_MALFORMED);
+	/* RDLENGTH beyond the message */
+	uint8_t m[4] = {1, 2, 3, 4};
+	assert_int_equal(rdata_from_wire(RRTYPE_A, m, 4, 1, 4, wire1, 100, &len), ERR_TRUNCATED);
+	/* the output buffer too small for the decompressed form */
+	uint8_t msg[64];
+	memcpy(msg, ORIGIN, sizeof(ORIGIN));
+	memcpy(msg + sizeof(ORIGIN), "\0\x0a\xc0\0", 4);
+	assert_int_equal(rdata_from_wire(RRTYPE_MX, msg, sizeof(ORIGIN) + 4, sizeof(ORIGIN), 4,
+					 wire1, 10, &len), ERR_SPACE);
+	assert_int_equal(rdata_from_wire(RRTYPE_MX, msg, sizeof(ORIGIN) + 4, sizeof(ORIGIN), 4,
+					 wire1, 15, &len), 0);
+	assert_int_equal(len, 15);
+}
+
+typedef struct {
+	int calls;
+	bool compress[8];
+	char names[8][NAME_TEXT_MAXLEN];
+} putlog_t;
+
+static int put_name(void *ctx, wire_t *w, const uint8_t *name, bool compress)
+{
+	putlog_t *l = ctx;
+	if (l->calls < 8) {
+		l->compress[l->calls] = compress;
+		assert_true(name_to_text(name, l->names[l->calls], NAME_TEXT_MAXLEN) > 0);
+	}
+	l->calls++;
+	wire_write(w, name, name_length(name));
+	return w->err;
+}
+
+static void to_wire(const char *tname, const char *in, putlog_t *log)
+{
+	size_t len;
+	rdata_err_t err;
+	uint8_t out[1024];
+	uint16_t type = type_of(tname);
+	memset(log, 0, sizeof(*log));
+	assert_int_equal(parse(type, in, wire1, &len, &err), 0);
+	wire_t w = wire_init(out, sizeof(out));
+	assert_int_equal(rdata_to_wire(type, wire1, len, &w, put_name, log), 0);
+	/* the callback wrote names uncompressed: the same octets come out */
+	assert_int_equal(wire_offset(&w), len);
+	assert_memory_equal(out, wire1, len);
+}
+
+static void test_to_wire(void **state)
+{
+	(void)state;
+	putlog_t l;
+	to_wire("MX", "10 mail.", &l);
+	assert_int_equal(l.calls, 1);
+	assert_true(l.compress[0]);
+	assert_string_equal(l.names[0], "mail.");
+	to_wire("SOA", "a. b. 1 2 3 4 5", &l);
+	assert_int_equal(l.calls, 2);
+	assert_true(l.compress[0] && l.compress[1]);
+	to_wire("SRV", "1 2 3 t.", &l);
+	assert_int_equal(l.calls, 1);
+	assert_false(l.compress[0]);
+	to_wire("NSEC", "n. A", &l);
+	assert_int_equal(l.calls, 1);
+	assert_false(l.compress[0]);
+	to_wire("RRSIG", "A 8 1 0 0 0 1 s. AA==", &l);
+	assert_int_equal(l.calls, 1);
+	assert_string_equal(l.names[0], "s.");
+	assert_false(l.compress[0]);
+	to_wire("HIP", "2 2001 AwEA r1. r2.", &l);
+	assert_int_equal(l.calls, 2);
+	assert_string_equal(l.names[1], "r2.");
+	assert_false(l.compress[1]);
+	to_wire("IPSECKEY", "1 3 2 gw. AA==", &l);
+	assert_int_equal(l.calls, 1);
+	assert_string_equal(l.names[0], "gw.");
+	to_wire("IPSECKEY", "1 1 2 1.2.3.4 AA==", &l);
+	assert_int_equal(l.calls, 0);
+	to_wire("SVCB", "1 t. alpn=h2", &l);
+	assert_int_equal(l.calls, 1);
+	assert_false(l.compress[0]);
+	to_wire("NAPTR", "1 2 \"\" \"\" \"\" r.", &l);
+	assert_int_equal(l.calls, 1);
+	assert_false(l.compress[0]);
+	to_wire("A", "1.2.3.4", &l);
+	assert_int_equal(l.calls, 0);
+	to_wire("TYPE65000", "\\# 2 c000", &l);
+	assert_int_equal(l.calls, 0);
+	/* the writer's sticky error comes back */
+	size_t len;
+	rdata_err_t err;
+	uint8_t small[3];
+	assert_int_equal(parse(RRTYPE_A, "1.2.3.4", wire1, &len, &err), 0);
+	wire_t w = wire_init(small, sizeof(small));
+	assert_int_equal(rdata_to_wire(RRTYPE_A, wire1, len, &w, put_name, &l), ERR_SPACE);
+}
+
+static void canon(const char *tname, const char *in, const char *want)
+{
+	size_t len;
+	rdata_err_t err;
+	uint16_t type = type_of(tname);
+	assert_int_equal(parse(type, in, wire1, &len, &err), 0);
+	rdata_canonicalize(type, wire1, len);
+	expect_text(tname, wire1, len, want);
+}
+
+static void test_canonical(void **state)
+{
+	(void)state;
+	/* RFC 4034 §6.2 as amended by RFC 6840 §5.1 */
+	canon("MX", "10 MAIL.Example.", "10 mail.example.");
+	canon("SOA", "NS.A. Host.B. 1 2 3 4 5", "ns.a. host.b. 1 2 3 4 5");
+	canon("NSEC", "Host.Example. A", "Host.Example. A");
+	canon("RRSIG", "A 8 1 0 0 0 1 Signer.EXAMPLE. AA==",
+	      "A 8 1 0 19700101000000 19700101000000 1 signer.example. AA==");
+	canon("NAPTR", "1 2 \"S\" \"X\" \"\" R.", "1 2 \"S\" \"X\" \"\" r.");
+	canon("SRV", "1 2 3 T.", "1 2 3 t.");
+	canon("DNAME", "T.", "t.");
+	canon("KX", "1 T.", "1 t.");
+	canon("RP", "A.B. C.D.", "a.b. c.d.");
+	canon("PX", "1 A. B.", "1 a. b.");
+	canon("SVCB", "1 T. key9=\"X\"", "1 T. key9=\"X\"");
+	canon("TXT", "ABC", "\"ABC\"");
+	canon("HIP", "2 2001 AwEA R.", "2 2001 AwEA R.");
+	canon("LP", "1 A.", "1 A.");
+	/* RFC 4034 §6.3 order: octet strings, a prefix first */
+	static const uint8_t a[] = {1, 2, 3}, b[] = {1, 2, 4}, c[] = {1, 2};
+	assert_true(rdata_compare(a, 3, b, 3) < 0);
+	assert_true(rdata_compare(b, 3, a, 3) > 0);
+	assert_true(rdata_compare(c, 2, a, 3) < 0);
+	assert_true(rdata_compare(a, 3, c, 2) > 0);
+	assert_int_equal(rdata_compare(a, 3, a, 3), 0);
+	assert_int_equal(rdata_compare(a, 0, b, 0), 0);
+	assert_true(rdata_compare(a, 0, b, 1) < 0);
+}
+
+/* Character strings of 255/256 octets, rdata of 65535/65536 octets,
+ * names of 255 octets inside rdata. */
+static void test_limits(void **state)
+{
+	(void)state;
+	static char in[300000];
+	size_t len, o;
+	rdata_err_t err;
+	/* 255 octets, written as \DDD escapes too */
+	memset(in, 'x', 255);
+	in[255] = 0;
+	assert_int_equal(parse(RRTYPE_TXT, in, wire1, &len, &err), 0);
+	assert_int_equal(len, 256);
+	in[255] = 'x';
+	in[256] = 0;
+	assert_int_equal(parse(RRTYPE_TXT, in, wire1, &len, &err), ERR_BAD_RDATA);
+	assert_non_null(strstr(err.msg, "TXT string longer than 255 octets"));
+	o = 0;
+	in[o++] = '"';
+	for (int i = 0; i < 255; i++)
+		o += (size_t)sprintf(in + o, "\\%03d", i);
+	in[o++] = '"';
+	in[o] = 0;
+	assert_int_equal(parse(RRTYPE_TXT, in, wire1, &len, &err), 0);
+	assert_int_equal(len, 256);
+	assert_int_equal(parse(RRTYPE_HINFO, "\"\" \"\"", wire1, &len, &err), 0);
+	/* 255 strings of 255 octets and one of 254: exactly 65535 octets */
+	o = 0;
+	for (int s = 0; s < 256; s++) {
+		int n = s == 255 ? 254 : 255;
+		memset(in + o, 'a' + s % 26, (size_t)n);
+		o += (size_t)n;
+		in[o++] = ' ';
+	}
+	in[o - 1] = 0;
+	assert_int_equal(parse(RRTYPE_TXT, in, wire1, &len, &err), 0);
+	assert_int_equal(len, 65535);
+	assert_true(rdata_to_text(RRTYPE_TXT, wire1, len, text, sizeof(text)) > 0);
+	assert_int_equal(rdata_check(RRTYPE_TXT, wire1, len), 0);
+	assert_int_equal(rdata_from_wire(RRTYPE_TXT, wire1, len, 0, len, wire2, RDATA_MAXLEN,
+					 &len), 0);
+	assert_int_equal(len, 65535);
+	/* the output buffer one short: ERR_SPACE, not a syntax error */
+	size_t n = tokenize(in, toks, MAXTOK);
+	assert_int_equal(rdata_from_text(RRTYPE_TXT, toks, n, ORIGIN, wire1, 65534, &len, &err),
+			 ERR_SPACE);
+	/* one more octet: 65536 */
+	in[o - 1] = 'z';
+	in[o] = 0;
+	assert_int_equal(parse(RRTYPE_TXT, in, wire1, &len, &err), ERR_BAD_RDATA);
+	assert_non_null(strstr(err.msg, "rdata longer than 65535 octets"));
+	/* \# 65535 for an unknown type, \# 65536 rejected */
+	o = (size_t)sprintf(in, "\\# 65535 ");
+	memset(in + o, 'a', 2 * 65535);
+	in[o + 2 * 65535] = 0;
+	assert_int_equal(parse(65280, in, wire1, &len, &err), 0);
+	assert_int_equal(len, 65535);
+	assert_true(rdata_to_text(65280, wire1, len, text, sizeof(text)) > 0);
+	assert_int_equal(rdata_from_wire(65280, wire1, len, 0, len, wire2, RDATA_MAXLEN, &len), 0);
+	assert_int_equal(rdata_check(65280, wire1, 65536), ERR_MALFORMED);
+	o = (size_t)sprintf(in, "\\# 65536 ");
+	memset(in + o, 'a', 2 * 65536);
+	in[o + 2 * 65536] = 0;
+	assert_int_equal(parse(65280, in, wire1, &len, &err), ERR_BAD_RDATA);
+	/* 65535-octet \# data that is not a valid TXT */
+	o = (size_t)sprintf(in, "\\# 65535 ");
+	memset(in + o, 'f', 2 * 65535);
+	in[o + 2 * 65535] = 0;
+	assert_int_equal(parse(RRTYPE_TXT, in, wire1, &len, &err), ERR_BAD_RDATA);
+	/* names of 255 octets in rdata; 256 rejected */
+	char name[300];
+	o = 0;
+	for (int l = 0; l < 4; l++) {
+		int ll = l == 3 ? 61 : 63;
+		memset(name + o, 'b', (size_t)ll);
+		o += (size_t)ll;
+		name[o++] = '.';
+	}
+	name[o] = 0;
+	snprintf(in, 1000, "10 %s", name);
+	assert_int_equal(parse(RRTYPE_MX, in, wire1, &len, &err), 0);
+	assert_int_equal(len, 257);
+	assert_true(rdata_to_text(RRTYPE_MX, wire1, len, text, sizeof(text)) > 0);
+	assert_string_equal(text, in);
+	assert_int_equal(rdata_from_wire(RRTYPE_MX, wire1, len, 0, len, wire2, RDATA_MAXLEN, &len),
+			 0);
+	snprintf(in, 1000, "%s %s 1 2 3 4 5", name, name);
+	assert_int_equal(parse(RRTYPE_SOA, in, wire1, &len, &err), 0);
+	assert_int_equal(len, 530);
+	snprintf(in, 1000, "10 c.%s", name);
+	assert_int_equal(parse(RRTYPE_MX, in, wire1, &len, &err), ERR_BAD_RDATA);
+	assert_non_null(strstr(err.msg, "longer than 255"));
+	/* a relative name that only overflows with the origin */
+	name[o - 1] = 0;
+	snprintf(in, 1000, "10 %s", name);
+	assert_int_equal(parse(RRTYPE_MX, in, wire1, &len, &err), ERR_BAD_RDATA);
+	/* wire: a 256-octet name */
+	uint8_t w[300];
+	size_t wl = 0;
+	w[wl++] = 0;
+	w[wl++] = 1;
+	for (int l = 0; l < 4; l++) {
+		w[wl++] = 63;
+		memset(w + wl, 'c', 63);
+		wl += 63;
+	}
+	w[wl++] = 0;
+	assert_int_equal(rdata_from_wire(RRTYPE_MX, w, wl, 0, wl, wire1, RDATA_MAXLEN, &len),
+			 ERR_MALFORMED);
+	/* printing into a buffer too small */
+	assert_int_equal(parse(RRTYPE_A, "1.2.3.4", wire1, &len, &err), 0);
+	assert_int_equal(rdata_to_text(RRTYPE_A, wire1, len, text, 7), ERR_SPACE);
+	assert_int_equal(rdata_to_text(RRTYPE_A, wire1, len, text, 8), 7);
+	assert_int_equal(rdata_to_text(RRTYPE_A, wire1, len, text, 0), ERR_SPACE);
+	/* no origin: relative names are an error */
+	size_t nt = tokenize("10 mail", toks, MAXTOK);
+	assert_int_equal(rdata_from_text(RRTYPE_MX, toks, nt, NULL, wire1, 100, &len, &err),
+			 ERR_BAD_RDATA);
+	assert_non_null(strstr(err.msg, "relative name"));
+	assert_int_equal(err.tok, 1);
+}
+
+static void test_rrtype(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		uint16_t t;
+	} names[] = {
+		{"A", 1},          {"a", 1},           {"Aaaa", 28},     {"NS", 2},
+		{"TYPE65535", 65535}, {"type1", 1},   {"NSEC3PARAM", 51}, {"nsap-ptr", 23},
+		{"SVCB", 64},      {"HTTPS", 65},      {"CAA", 257},      {"URI", 256},
+		{"ANY", 255},      {"AXFR", 252},      {"MAILA", 254},    {"OPENPGPKEY", 61},
+		{"TYPE0", 0},      {"TYPE00001", 1},   {"SPF", 99},       {"EUI64", 109},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint16_t t = 0;
+		assert_int_equal(rrtype_from_text(names[i].s, strlen(names[i].s), &t), 0);
+		assert_int_equal(t, names[i].t);
+	}
+	static const char *const badnames[] = {"", "TYPE", "TYPE65536", "TYPE-1", "AA", "FOO",
+					       "TYPE1x", "NSEC3PARAMX", "A A", "TYPE000001"};
+	for (size_t i = 0; i < sizeof(badnames) / sizeof(badnames[0]); i++) {
+		uint16_t t;
+		assert_int_equal(rrtype_from_text(badnames[i], strlen(badnames[i]), &t),
+				 ERR_BAD_TYPE);
+	}
+	char buf[RRTYPE_TEXT_MAXLEN];
+	assert_int_equal(rrtype_to_text(RRTYPE_NSEC3PARAM, buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "NSEC3PARAM");
+	rrtype_to_text(300, buf, sizeof(buf));
+	assert_string_equal(buf, "TYPE300");
+	rrtype_to_text(65535, buf, sizeof(buf));
+	assert_string_equal(buf, "TYPE65535");
+	assert_int_equal(rrtype_to_text(65535, buf, 9), ERR_SPACE);
+	/* every mnemonic maps back to its number */
+	for (unsigned t = 0; t < 65536; t++) {
+		uint16_t back;
+		int n = rrtype_to_text((uint16_t)t, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(rrtype_from_text(buf, (size_t)n, &back), 0);
+		assert_int_equal(back, t);
+	}
+	uint16_t c;
+	assert_int_equal(rrclass_from_text("in", 2, &c), 0);
+	assert_int_equal(c, RRCLASS_IN);
+	assert_int_equal(rrclass_from_text("CH", 2, &c), 0);
+	assert_int_equal(c, RRCLASS_CH);
+	assert_int_equal(rrclass_from_text("HS", 2, &c), 0);
+	assert_int_equal(rrclass_from_text("NONE", 4, &c), 0);
+	assert_int_equal(c, RRCLASS_NONE);
+	assert_int_equal(rrclass_from_text("ANY", 3, &c), 0);
+	assert_int_equal(rrclass_from_text("CLASS65535", 10, &c), 0);
+	assert_int_equal(c, 65535);
+	assert_int_equal(rrclass_from_text("CLASS65536", 10, &c), ERR_BAD_CLASS);
+	assert_int_equal(rrclass_from_text("IN1", 3, &c), ERR_BAD_CLASS);
+	assert_int_equal(rrclass_from_text("", 0, &c), ERR_BAD_CLASS);
+	rrclass_to_text(RRCLASS_CH, buf, sizeof(buf));
+	assert_string_equal(buf, "CH");
+	rrclass_to_text(42, buf, sizeof(buf));
+	assert_string_equal(buf, "CLASS42");
+	/* RFC 6895 §3.1 */
+	assert_true(rrtype_is_meta(RRTYPE_OPT));
+	assert_true(rrtype_is_meta(128));
+	assert_true(rrtype_is_meta(RRTYPE_TKEY));
+	assert_true(rrtype_is_meta(RRTYPE_TSIG));
+	assert_true(rrtype_is_meta(RRTYPE_IXFR));
+	assert_true(rrtype_is_meta(RRTYPE_AXFR));
+	assert_true(rrtype_is_meta(253));
+	assert_true(rrtype_is_meta(254));
+	assert_true(rrtype_is_meta(RRTYPE_ANY));
+	assert_false(rrtype_is_meta(127));
+	assert_false(rrtype_is_meta(RRTYPE_URI));
+	assert_false(rrtype_is_meta(RRTYPE_A));
+	assert_false(rrtype_is_meta(0));
+	assert_true(rrtype_is_known(RRTYPE_A));
+	assert_true(rrtype_is_known(RRTYPE_NULL));
+	assert_true(rrtype_is_known(RRTYPE_CAA));
+	assert_false(rrtype_is_known(RRTYPE_WKS));
+	assert_false(rrtype_is_known(RRTYPE_OPT));
+	assert_false(rrtype_is_known(300));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_svcb_vectors),
+		cmocka_unit_test(test_wire_bad),
+		cmocka_unit_test(test_compression),
+		cmocka_unit_test(test_to_wire),
+		cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_rrtype),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

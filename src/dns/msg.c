@@ -31,6 +31,35 @@ __attribute__((noinline)) static int check_rdata(uint16_t type, const uint8_t *w
 	return rdata_from_wire(type, wire, len, pos, rdlen, scratch, sizeof(scratch), &outlen);
 }
 
+/*
+ * TSIG rdata (RFC 8945 §4.2): Algorithm Name, Time Signed (48 bits), Fudge,
+ * MAC Size, MAC, Original ID, Error, Other Len, Other Data, filling RDATA
+ * exactly.  The RR type table treats TSIG as opaque (it is a meta-type),
+ * so its structure is checked here: RFC 8945 §5.2 answers a TSIG that
+ * cannot be interpreted with FORMERR.  The algorithm name must not be
+ * compressed (TSIG is not a type whose names RFC 3597 §4 lets a receiver
+ * decompress).  The MAC itself is the TSIG module's business.
+ */
+static int check_tsig(const uint8_t *d, size_t len)
+{
+	int n = name_check(d, len);
+	if (n < 0)
+		return ERR_FORMERR;
+	size_t p = (size_t)n;
+	if (len - p < 10)
+		return ERR_FORMERR;
+	size_t mac = wire_get_u16(d + p + 8);
+	p += 10;
+	if (len - p < mac)
+		return ERR_FORMERR;
+	p += mac;
+	if (len - p < 6)
+		return ERR_FORMERR;
+	size_t other = wire_get_u16(d + p + 4);
+	p += 6;
+	return len - p == other ? 0 : ERR_FORMERR;
+}
+
 /* RFC 2136 §2.4, §2.5: in UPDATE, class ANY or NONE with RDLENGTH 0 means
  * "an RRset (does not) exist / delete an RRset": there is no rdata to check.
  * TSIG and OPT always carry rdata of their own. */
@@ -169,7 +198,7 @@ static int parse_rr(msg_t *m, int sec, size_t idx, size_t total, size_t *pos)
 		 * second TSIG fails here too */
 		if (sec != MSG_SEC_ADDITIONAL || idx + 1 != total)
 			return ERR_FORMERR;
-		if (check_rdata(rp.type, wire, len, p, rp.rdlen) != 0)
+		if (check_tsig(wire + p, rp.rdlen) != 0)
 			return ERR_FORMERR;
 		m->has_tsig = true;
 		m->tsig = rp;

@@ -8,10 +8,11 @@ The messages are real-world shapes (queries with and without EDNS options,
 compressed responses, NXDOMAIN with SOA, a referral with glue, an AXFR-like
 message, NOTIFY, UPDATE, TSIG) so the fuzzer starts from inputs that pass
 msg_parse and can mutate deep into rdata.  Output is deterministic: fixed
-message ids and a fixed TSIG time.  Needs dnspython (Debian python3-dnspython,
+message ids, a fixed TSIG time, seeded shuffling and hash seed.  Needs dnspython (Debian python3-dnspython,
 hence /usr/bin/python3).
 """
 import os
+import random
 import sys
 import time
 
@@ -165,10 +166,16 @@ def messages():
 
 
 def wire(msg):
+    random.seed(0)  # dnspython shuffles the rdatas of an RRset when rendering
     return msg.to_wire()
 
 
 def main():
+    # dnspython keeps rdatas in sets, whose order may follow the string hash
+    # seed: pin it too
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.environ["PYTHONHASHSEED"] = "0"
+        os.execv(sys.executable, [sys.executable] + sys.argv)
     real_time = time.time
     time.time = lambda: 1700000000.0  # TSIG time signed: deterministic output
     try:

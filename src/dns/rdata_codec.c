@@ -257,13 +257,15 @@ int time_from_text(const char *s, size_t len, uint32_t *out)
 		}
 	}
 	static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (f[0] < 1970 || f[1] < 1 || f[1] > 12 || f[2] < 1)
+	/* years before 1970 too: BIND prints times it reads as "closest to
+	 * now" that way (19691231235959 is 2^32-1) */
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1)
 		return -1;
 	unsigned md = mdays[f[1] - 1] + (f[1] == 2 && is_leap((int)f[0]));
 	if (f[2] > md || f[3] > 23 || f[4] > 59 || f[5] > 60)
 		return -1;
 	int64_t t = days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
-	*out = (uint32_t)t; /* modulo 2^32, RFC 4034 §3.1.5 */
+	*out = (uint32_t)(uint64_t)t; /* modulo 2^32, RFC 4034 §3.1.5 */
 	return 0;
 }
 

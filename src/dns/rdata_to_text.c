@@ -6,6 +6,11 @@
  *  - RRSIG/SIG times print the 32-bit value as seconds since 1970 with no
  *    serial-arithmetic window (BIND picks the date nearest to "now", so its
  *    output depends on the clock; dnspython does as we do).
+ *  - NID and L64 groups keep their leading zeros ("0014:4fff:ff20:ee64",
+ *    RFC 6742 §2.3; BIND prints "14:4fff:..." which dnspython rejects).
+ *  - CERT algorithms 6 and 7 print as numbers: BIND calls them NSEC3DSA and
+ *    NSEC3RSASHA1, dnspython DSANSEC3SHA1 and RSASHA1NSEC3SHA1 (both
+ *    spellings are read).
  */
 #include <string.h>
 
@@ -174,8 +179,9 @@ int rdata_to_text(uint16_t type, const uint8_t *rd, size_t len, char *buf, size_
 				p = len;
 				break;
 			case RF_ILNP64:
-				/* BIND prints the groups without leading zeros */
-				tb_printf(&t, "%x:%x:%x:%x", wire_get_u16(s), wire_get_u16(s + 2),
+				/* RFC 6742 §2.3 form with 4 digits per group, which
+				 * dnspython requires; BIND drops leading zeros */
+				tb_printf(&t, "%04x:%04x:%04x:%04x", wire_get_u16(s), wire_get_u16(s + 2),
 					  wire_get_u16(s + 4), wire_get_u16(s + 6));
 				p += 8;
 				break;

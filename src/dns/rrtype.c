@@ -135,14 +135,14 @@ const rdesc_t *rdesc_get(uint16_t type)
 	return &rdesc[type];
 }
 
-/* RFC 4034 §5.1.4 digest lengths; BIND rejects other lengths too. */
+/* RFC 4034 §5.1.4 digest lengths; BIND 9.18 rejects other lengths for
+ * these (and no longer checks GOST, type 3). */
 static int ds_check(const uint8_t *rd, size_t len)
 {
 	size_t want = 0;
 	switch (rd[3]) {
 	case 1: want = 20; break; /* SHA-1 */
 	case 2: want = 32; break; /* SHA-256, RFC 4509 */
-	case 3: want = 32; break; /* GOST R 34.11-94, RFC 5933 */
 	case 4: want = 48; break; /* SHA-384, RFC 6605 */
 	default: return 0;
 	}
@@ -305,6 +305,14 @@ static const char *const alg_names[256] = {
 	[253] = "PRIVATEDNS",     [254] = "PRIVATEOID",
 };
 
+/* Other spellings read but never printed (dnspython's names). */
+static const struct {
+	uint8_t alg;
+	const char *name;
+} alg_aliases[] = {
+	{4, "ECC"}, {6, "DSANSEC3SHA1"}, {7, "RSASHA1NSEC3SHA1"},
+};
+
 int rdesc_alg_from_text(const char *s, size_t len)
 {
 	for (int i = 0; i < 256; i++) {
@@ -312,11 +320,18 @@ int rdesc_alg_from_text(const char *s, size_t len)
 		if (n && strlen(n) == len && strncasecmp(n, s, len) == 0)
 			return i;
 	}
+	for (size_t i = 0; i < sizeof(alg_aliases) / sizeof(alg_aliases[0]); i++)
+		if (strlen(alg_aliases[i].name) == len &&
+		    strncasecmp(alg_aliases[i].name, s, len) == 0)
+			return alg_aliases[i].alg;
 	return -1;
 }
 
 const char *rdesc_alg_to_text(uint8_t alg)
 {
+	/* 6 and 7: BIND and dnspython disagree on the name, print numbers */
+	if (alg == 6 || alg == 7)
+		return NULL;
 	return alg_names[alg];
 }
 

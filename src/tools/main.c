@@ -1,7 +1,40 @@
+/* nsfleet: one CLI with git-style subcommands (ARCHITECTURE.md). */
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "tools/tool.h"
+
+static void usage(FILE *out)
 {
-	puts("nsfleet " NSF_VERSION);
-	return 0;
+	fputs("usage: nsfleet [--help] [--version] COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  zone check FILE [--origin NAME] [--json]   check a zone file\n"
+	      "  zone print FILE [--origin NAME] [--json]   print it in canonical form\n"
+	      "  zone diff OLD NEW [--origin NAME] [--json] the changeset between two versions\n"
+	      "\n"
+	      "`nsfleet COMMAND --help` tells more.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TOOL_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return TOOL_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("nsfleet %s\n", NSF_VERSION);
+		return TOOL_OK;
+	}
+	if (strcmp(argv[1], "zone") == 0)
+		return cmd_zone(argc - 1, argv + 1);
+	fprintf(stderr, "nsfleet: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return TOOL_USAGE;
 }

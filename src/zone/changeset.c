@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "dns/wire.h"
 
 void changeset_init(changeset_t *cs)
 {
@@ -142,6 +143,11 @@ static int diff_rrset(changeset_t *cs, const uint8_t *owner, const zone_rrset_t 
 	return 0;
 }
 
+static uint32_t rrset_id(const zone_rrset_t *rs)
+{
+	return zone_rrset_id(rs->type, rs->rdata + 2, wire_get_u16(rs->rdata));
+}
+
 static int diff_node(changeset_t *cs, const zone_node_t *a, const zone_node_t *b)
 {
 	uint8_t owner[NAME_MAXLEN];
@@ -155,7 +161,9 @@ static int diff_node(changeset_t *cs, const zone_node_t *a, const zone_node_t *b
 			ra = zone_node_rrset_at(a, ia);
 		if (ib < nb)
 			rb = zone_node_rrset_at(b, ib);
-		int c = ia >= na ? 1 : ib >= nb ? -1 : (int)ra.type - (int)rb.type;
+		int c = ia >= na   ? 1
+			: ib >= nb ? -1
+				   : (rrset_id(&ra) > rrset_id(&rb)) - (rrset_id(&ra) < rrset_id(&rb));
 		if (c < 0)
 			rc = emit_rrset(cs, owner, &ra, false);
 		else if (c > 0)
@@ -287,8 +295,9 @@ static int apply_owner(zone_t *draft, change_t **ch, size_t n)
 			rc = ERR_EXISTS;
 			continue;
 		}
+		uint32_t id = zone_rrset_id(rr->type, rr->rdata, rr->rdlen);
 		for (size_t k = 0; k < nw; k++)
-			if (w[k].d.type == rr->type)
+			if (zone_rrset_id(w[k].d.type, w[k].d.rdata, w[k].d.rdlen) == id)
 				w[k].d.ttl = rr->ttl;
 		w[nw++] = (work_t){{rr->type, rr->ttl, rr->rdlen, rr->rdata}, false};
 	}

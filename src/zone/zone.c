@@ -99,13 +99,19 @@ static zone_node_t *clone(const zone_node_t *t, zone_node_t *left, zone_node_t *
 
 #define RRSET_HDR 12 /* type, ttl, count, bytes */
 
+static bool new_rrset(const zone_rr_data_t *prev, const zone_rr_data_t *cur)
+{
+	return zone_rrset_id(prev->type, prev->rdata, prev->rdlen) !=
+	       zone_rrset_id(cur->type, cur->rdata, cur->rdlen);
+}
+
 zone_node_t *zone_node_build(const uint8_t *key, size_t keylen, const zone_rr_data_t *rrs,
 			     size_t n, arena_t *arena)
 {
 	size_t size = keylen;
 	size_t nsets = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || rrs[i].type != rrs[i - 1].type) {
+		if (i == 0 || new_rrset(&rrs[i - 1], &rrs[i])) {
 			size += RRSET_HDR;
 			nsets++;
 		}
@@ -130,7 +136,7 @@ zone_node_t *zone_node_build(const uint8_t *key, size_t keylen, const zone_rr_da
 	uint32_t bytes = 0;
 	uint16_t count = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || rrs[i].type != rrs[i - 1].type) {
+		if (i == 0 || new_rrset(&rrs[i - 1], &rrs[i])) {
 			if (hdr != NULL) {
 				wire_put_u16(hdr + 6, count);
 				wire_put_u32(hdr + 8, bytes);

@@ -29,6 +29,20 @@ typedef struct zone_node zone_node_t;
 typedef struct zone zone_t;
 typedef struct zone_store zone_store_t;
 
+/*
+ * What makes RRs one RRset: owner, type, and for RRSIG also the covered
+ * type, since each RRSIG set carries the TTL of the RRset it covers
+ * (RFC 4034 §3, RFC 2181 §5.2).  RRSIGs sort by covered type anyway, as
+ * canonical rdata starts with it.
+ */
+static inline uint32_t zone_rrset_id(uint16_t type, const uint8_t *rdata, size_t rdlen)
+{
+	uint32_t id = (uint32_t)type << 16;
+	if (type == 46 /* RRSIG */ && rdlen >= 2)
+		id |= (uint32_t)rdata[0] << 8 | rdata[1];
+	return id;
+}
+
 /* One RRset of a node, a view into the node (borrowed, lives with it). */
 typedef struct {
 	uint16_t type;
@@ -78,7 +92,8 @@ int zone_node_owner(const zone_node_t *n, uint8_t *out);
 /* The i-th RRset of a node (i < n->nrrsets). */
 zone_rrset_t zone_node_rrset_at(const zone_node_t *n, size_t i);
 
-/* The RRset of the given type, or false. */
+/* The (first) RRset of the given type, or false.  A node may hold one
+ * RRSIG RRset per covered type, in covered-type order. */
 bool zone_node_rrset(const zone_node_t *n, uint16_t type, zone_rrset_t *out);
 
 /* Exact lookup by name or by lookup key; NULL when there is no node. */
@@ -118,7 +133,8 @@ void zone_free(zone_t *z);
 /* ---- building nodes (for the loader and zone_apply) ---- */
 
 /* A node built from key and RRsets given as a list of RRs sorted by type
- * then canonical rdata, without duplicates.  Allocated with malloc
+ * then canonical rdata, without duplicates; RRs of one zone_rrset_id have
+ * one TTL.  Allocated with malloc
  * (refs = 1), or from arena when it is not NULL. */
 typedef struct {
 	uint16_t type;

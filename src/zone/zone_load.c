@@ -213,6 +213,11 @@ static int rec_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+static uint32_t rec_rrset_id(const rec_t *r)
+{
+	return zone_rrset_id(r->type, r->data + r->keylen, r->rdlen);
+}
+
 /* ---- checks ---- */
 
 static void rec_owner_text(const rec_t *r, char *buf, size_t cap)
@@ -430,7 +435,8 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 		for (size_t k = 0; k < n;) {
 			size_t e = k + 1;
 			const rec_t *oldest = run[k];
-			while (e < n && run[e]->type == run[k]->type) {
+			uint32_t id = rec_rrset_id(run[k]);
+			while (e < n && rec_rrset_id(run[e]) == id) {
 				if (run[e]->seq < oldest->seq)
 					oldest = run[e];
 				e++;

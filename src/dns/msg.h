@@ -21,8 +21,8 @@
  *   - octets after the last RR the counts describe.  RFC 1035 does not
  *     speak of trailing data; we reject it because the counts then do not
  *     describe the message (a smuggling channel past TSIG, whose MAC covers
- *     the message only up to the TSIG RR, RFC 8945 §5.1) and because it
- *     never occurs in a well-formed message (Knot rejects it too);
+ *     the message only up to the TSIG RR, RFC 8945 §5.1) and because no
+ *     conforming sender produces it;
  *   - an OPT RR outside the additional section, a second OPT, an OPT whose
  *     owner is not the root (RFC 6891 §6.1.1), a malformed option list
  *     (an option running past RDLENGTH), a COOKIE of a length RFC 7873
@@ -30,8 +30,9 @@
  *     RFC 7871 §6 forbids (unknown family, prefix too long for the family,
  *     ADDRESS not exactly ceil(SOURCE/8) octets, bits set past SOURCE,
  *     non-zero SCOPE in a query);
- *   - a TSIG RR that is not the last RR of the additional section, or a
- *     second TSIG (RFC 8945 §5.1).
+ *   - a TSIG RR that is not the last RR of the additional section, a
+ *     second TSIG (RFC 8945 §5.1), or TSIG rdata whose fields do not fill
+ *     RDATA exactly (RFC 8945 §5.2; the MAC is not checked here).
  * An UPDATE RR of class ANY or NONE with RDLENGTH 0 (RFC 2136 §2.4, §2.5)
  * carries no rdata and is accepted for any type.  Semantics (BADVERS,
  * NOTIMP for an opcode, the question's type) are the server's business.
@@ -46,7 +47,10 @@
  * (msg_build_truncate).  The builder never sets TC by itself: running out
  * of room while filling an AXFR message over TCP just means "start the next
  * message", and dropping optional additional data must not set TC
- * (RFC 2181 §9).
+ * (RFC 2181 §9).  Compression matches names case-insensitively (as BIND,
+ * Knot and dnspython do), so a name that points back takes the case of the
+ * earlier one: answers follow the case of the question, as resolvers that
+ * randomise it (draft-vixie-dnsext-dns0x20) expect.
  *
  * Thread safety: a msg_t or msg_builder_t belongs to one thread.
  */
@@ -252,7 +256,9 @@ typedef struct {
 	size_t index, end; /* next RR's index among AN+NS+AR, and the stop */
 } msg_iter_t;
 
-/* Iterates all RRs after the question (m parsed by msg_parse). */
+/* Iterates all RRs after the question.  m must be a message msg_parse
+ * accepted (returned 0): after ERR_FORMERR the offsets are not set.  The
+ * iterator borrows m, which must stay in place while it is used. */
 void msg_iter_init(msg_iter_t *it, const msg_t *m);
 /* Iterates the RRs of one section (MSG_SEC_ANSWER..MSG_SEC_ADDITIONAL). */
 void msg_iter_init_section(msg_iter_t *it, const msg_t *m, int section);
@@ -278,7 +284,8 @@ typedef struct {
 } msg_compr_t;
 
 /* The builder's state apart from the compression table: small enough to
- * copy as a mark. */
+ * copy as a mark.  A mark is valid for the builder it came from until that
+ * builder is rolled back to an earlier mark or initialised again. */
 typedef struct {
 	size_t len;        /* octets of complete RRs */
 	size_t reserved;   /* kept free for OPT/TSIG (msg_build_reserve) */

@@ -295,6 +295,12 @@ static void test_formerr_keeps_header(void **state)
 	assert_int_equal(msg_parse(&m, trailing, 5), ERR_FORMERR);
 	assert_int_equal(m.id, 0);
 	assert_false(m.has_question);
+	/* no message is longer than 65535 octets (the TCP length field) */
+	static uint8_t big[MSG_MAXLEN + 1] = {HDR(1, 0, 0, 0), QWWW};
+	assert_int_equal(msg_parse(&m, big, 33), 0);
+	assert_int_equal(msg_parse(&m, big, 34), ERR_FORMERR); /* a trailing zero */
+	assert_int_equal(msg_parse(&m, big, sizeof(big)), ERR_FORMERR);
+	assert_int_equal(m.id, 0x1234);
 }
 
 /* A name of 255 octets is fine; one label in front through a pointer
@@ -902,6 +908,35 @@ static void test_pointer_limit(void **state)
 	roundtrip(buf, msg_build_len(&b));
 }
 
+/* A full compression table still compresses against what it holds and
+ * writes the rest whole. */
+static void test_compression_table_full(void **state)
+{
+	(void)state;
+	static uint8_t buf[MSG_MAXLEN];
+	uint8_t qn[NAME_MAXLEN], a[4] = {192, 0, 2, 1};
+	msg_builder_t b;
+	N("example.com.", qn);
+	assert_int_equal(msg_build_init(&b, buf, sizeof(buf), 7, MSG_FLAG_QR), 0);
+	assert_int_equal(msg_build_question(&b, qn, RRTYPE_A, RRCLASS_IN), 0);
+	/* the question fills 2 entries, each owner 1 more */
+	for (int i = 0; i < MSG_COMPR_MAX + 50; i++) {
+		char owner[32];
+		snprintf(owner, sizeof(owner), "n%03d.example.com.", i);
+		size_t before = msg_build_len(&b);
+		add_rr(&b, MSG_SEC_ANSWER, owner, RRTYPE_A, a, 4);
+		assert_int_equal(msg_build_len(&b) - before, 5 + 2 + 10 + 4);
+	}
+	/* n000 is in the table, n299 is not */
+	size_t before = msg_build_len(&b);
+	add_rr(&b, MSG_SEC_ANSWER, "x.n000.example.com.", RRTYPE_A, a, 4);
+	assert_int_equal(msg_build_len(&b) - before, 2 + 2 + 10 + 4);
+	before = msg_build_len(&b);
+	add_rr(&b, MSG_SEC_ANSWER, "x.n299.example.com.", RRTYPE_A, a, 4);
+	assert_int_equal(msg_build_len(&b) - before, 2 + 5 + 2 + 10 + 4);
+	roundtrip(buf, msg_build_len(&b));
+}
+
 /* A 512-octet response: the RR that does not fit is rolled back whole,
  * the message stays valid; truncate drops the RRset and sets TC. */
 static void test_limit_512(void **state)
@@ -1145,6 +1180,7 @@ int main(void)
 	    cmocka_unit_test(test_mx_srv),
 	    cmocka_unit_test(test_compression_case),
 	    cmocka_unit_test(test_pointer_limit),
+	    cmocka_unit_test(test_compression_table_full),
 	    cmocka_unit_test(test_limit_512),
 	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_edns_roundtrip),

@@ -365,3 +365,18 @@ def test_error_in_included_file(nsf, tmp_path):
     assert r.returncode == 1, str(r)
     diags = parse_diags(r.stderr)
     assert [(d.file.endswith("part.inc"), d.line, d.col) for d in diags] == [(True, 2, 8)], str(r)
+
+
+def test_syntax_and_semantic_problems_in_one_run(nsf, tmp_path):
+    """'All problems of a file are reported': a syntax error does not hide
+    a semantic problem among the records that parsed (two independent
+    names here)."""
+    head = (ERRORS / "warnings.example.zone").read_text().splitlines()[:5]
+    f = tmp_path / "mixed.example.zone"
+    f.write_text("\n".join(head + ["bad   A     192.0.2.256",
+                                   "both  A     192.0.2.1",
+                                   "both  CNAME ns1"]) + "\n")
+    r = nsf("zone", "check", f.name, cwd=tmp_path)
+    assert r.returncode == 1, str(r)
+    got = [(d.line, d.col, d.severity) for d in parse_diags(r.stderr)]
+    assert got == [(6, 13, "error"), (8, 1, "error")], str(r)

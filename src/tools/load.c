@@ -154,6 +154,7 @@ int tool_origin(tool_zone_t *z, const char *file, const char *origin_text)
 typedef struct {
 	tool_zone_t *z;
 	zone_builder_t *b;
+	size_t scan_errors;
 } load_ctx_t;
 
 static int on_rr(void *ctx, const zscan_rr_t *rr)
@@ -169,6 +170,7 @@ static void on_scan_error(void *ctx, const char *file, unsigned line, unsigned c
 			  zscan_sev_t sev, const char *msg)
 {
 	load_ctx_t *c = ctx;
+	c->scan_errors += sev == ZSCAN_ERROR;
 	tool_problems_add(&c->z->problems, file, line, col,
 			  sev == ZSCAN_ERROR ? ZONE_ERROR : ZONE_WARNING, msg);
 }
@@ -201,7 +203,7 @@ int tool_zone_load(tool_zone_t *z)
 		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, "out of memory");
 		return TOOL_FAIL;
 	}
-	load_ctx_t ctx = {z, b};
+	load_ctx_t ctx = {z, b, 0};
 	zscan_opts_t opts = {
 		.origin = z->origin,
 		.rclass = RRCLASS_IN,
@@ -215,10 +217,11 @@ int tool_zone_load(tool_zone_t *z)
 		snprintf(msg, sizeof(msg), "cannot load zone: %s", err_str(rc));
 		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, msg);
 	}
-	/* semantic checks only make sense on a file that parsed */
-	if (z->problems.errors == 0) {
+	/* semantic checks only make sense on a file that parsed (records
+	 * outside the zone are the builder's own, dropped, errors) */
+	if (ctx.scan_errors == 0 && rc == 0) {
 		rc = zone_builder_finish(b, &z->zone);
-		if (rc < 0 && rc != ERR_SEMANTIC && z->problems.errors == 0)
+		if (rc < 0 && rc != ERR_SEMANTIC)
 			tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, err_str(rc));
 	}
 	zone_builder_free(b);

@@ -47,6 +47,11 @@ struct zone_builder {
 	const char *last_file_ptr; /* caller's pointer for files[nfiles-1] */
 	size_t errors, warnings;
 	bool spent;
+	struct group *groups; /* owners in canonical order, see make_groups */
+	size_t ngroups;
+	/* keys of in-zone NS targets, sorted: what counts as glue */
+	uint8_t **glue_keys;
+	size_t nglue;
 };
 
 static void report(zone_builder_t *b, const rec_t *r, zone_sev_t sev, const char *fmt, ...)
@@ -105,6 +110,8 @@ void zone_builder_free(zone_builder_t *b)
 		return;
 	arena_free(&b->recs_arena);
 	free(b->recs);
+	free(b->glue_keys);
+	free(b->groups);
 	for (size_t i = 0; i < b->nfiles; i++)
 		free(b->files[i]);
 	free(b->files);
@@ -199,18 +206,90 @@ static int key_cmp(const rec_t *a, const rec_t *b)
 	return (int)a->keylen - (int)b->keylen;
 }
 
-static int rec_cmp(const void *pa, const void *pb)
+/* Order of the records of one owner: type, canonical rdata, arrival. */
+static int rec_cmp_owner(const rec_t *a, const rec_t *b)
 {
-	const rec_t *a = *(rec_t *const *)pa, *b = *(rec_t *const *)pb;
-	int c = key_cmp(a, b);
-	if (c != 0)
-		return c;
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
-	c = rdata_compare(a->data + a->keylen, a->rdlen, b->data + b->keylen, b->rdlen);
+	int c = rdata_compare(a->data + a->keylen, a->rdlen, b->data + b->keylen, b->rdlen);
 	if (c != 0)
 		return c;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int rec_cmp_owner_q(const void *pa, const void *pb)
+{
+	return rec_cmp_owner(*(rec_t *const *)pa, *(rec_t *const *)pb);
+}
+
+static void sort_owner(rec_t **v, size_t n)
+{
+	if (n > 16) {
+		qsort(v, n, sizeof(*v), rec_cmp_owner_q);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) { /* most owners have a few records */
+		rec_t *x = v[i];
+		size_t j = i;
+		while (j > 0 && rec_cmp_owner(v[j - 1], x) > 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+/*
+ * Sorting: a zone file mostly lists an owner's records together, so the
+ * records (in arrival order) are cut into groups of one owner, and only
+ * the groups are sorted by key.  The first 8 key octets after the origin
+ * (common to all keys) make an integer that settles most comparisons.
+ */
+typedef struct group {
+	uint64_t prefix;
+	rec_t **recs;   /* count records of one owner, consecutive in b->recs */
+	uint32_t count;
+} group_t;
+
+static int group_cmp(const void *pa, const void *pb)
+{
+	const group_t *a = pa, *b = pb;
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	int c = key_cmp(a->recs[0], b->recs[0]);
+	if (c != 0)
+		return c;
+	return a->recs[0]->seq < b->recs[0]->seq ? -1 : 1;
+}
+
+static uint64_t key_prefix(const rec_t *r, size_t skip)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (skip + i < r->keylen ? r->data[skip + i] : 0);
+	return v;
+}
+
+static int make_groups(zone_builder_t *b)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->nrecs; i++)
+		n += i == 0 || key_cmp(b->recs[i - 1], b->recs[i]) != 0;
+	b->groups = malloc((n ? n : 1) * sizeof(*b->groups));
+	if (b->groups == NULL)
+		return -ENOMEM;
+	b->ngroups = 0;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		if (i == 0 || key_cmp(b->recs[i - 1], b->recs[i]) != 0) {
+			group_t *g = &b->groups[b->ngroups++];
+			g->prefix = key_prefix(b->recs[i], b->origin_keylen);
+			g->recs = &b->recs[i];
+			g->count = 0;
+		}
+		b->groups[b->ngroups - 1].count++;
+	}
+	qsort(b->groups, b->ngroups, sizeof(*b->groups), group_cmp);
+	return 0;
 }
 
 static uint32_t rec_rrset_id(const rec_t *r)
@@ -229,13 +308,13 @@ static void rec_owner_text(const rec_t *r, char *buf, size_t cap)
 		name_to_text(name, buf, cap);
 }
 
-/* First index of key in the sorted records, or nrecs. */
+/* First group of key in the sorted groups, or ngroups. */
 static size_t find_key(const zone_builder_t *b, const uint8_t *key, size_t kl)
 {
-	size_t lo = 0, hi = b->nrecs;
+	size_t lo = 0, hi = b->ngroups;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const rec_t *r = b->recs[mid];
+		const rec_t *r = b->groups[mid].recs[0];
 		size_t m = r->keylen < kl ? r->keylen : kl;
 		int c = memcmp(r->data, key, m);
 		if (c == 0)
@@ -252,12 +331,13 @@ static bool has_address(const zone_builder_t *b, const uint8_t *name)
 {
 	uint8_t key[NAME_KEY_MAXLEN];
 	size_t kl = name_to_key(name, key);
-	for (size_t i = find_key(b, key, kl); i < b->nrecs; i++) {
-		const rec_t *r = b->recs[i];
-		if (r->keylen != kl || memcmp(r->data, key, kl) != 0)
+	for (size_t i = find_key(b, key, kl); i < b->ngroups; i++) {
+		const group_t *g = &b->groups[i];
+		if (g->recs[0]->keylen != kl || memcmp(g->recs[0]->data, key, kl) != 0)
 			break;
-		if (r->type == RRTYPE_A || r->type == RRTYPE_AAAA)
-			return true;
+		for (size_t k = 0; k < g->count; k++)
+			if (g->recs[k]->type == RRTYPE_A || g->recs[k]->type == RRTYPE_AAAA)
+				return true;
 	}
 	return false;
 }
@@ -291,6 +371,52 @@ typedef struct {
 static bool key_below(const rec_t *r, const cut_t *c)
 {
 	return c->keylen > 0 && r->keylen > c->keylen && memcmp(r->data, c->key, c->keylen) == 0;
+}
+
+static int glue_key_cmp(const void *pa, const void *pb)
+{
+	const uint8_t *a = *(uint8_t *const *)pa, *b = *(uint8_t *const *)pb;
+	/* each key is stored after its u16 length */
+	size_t al = wire_get_u16(a), bl = wire_get_u16(b);
+	size_t m = al < bl ? al : bl;
+	int c = memcmp(a + 2, b + 2, m);
+	return c ? c : (al > bl) - (al < bl);
+}
+
+/* Collects the keys of every in-zone name an NS record points to. */
+static int index_glue(zone_builder_t *b)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->nrecs; i++)
+		n += b->recs[i]->type == RRTYPE_NS;
+	b->glue_keys = malloc((n ? n : 1) * sizeof(*b->glue_keys));
+	if (b->glue_keys == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const rec_t *r = b->recs[i];
+		const uint8_t *target = r->data + r->keylen;
+		if (r->type != RRTYPE_NS || !name_is_below(target, b->origin))
+			continue;
+		uint8_t *k = arena_alloc(&b->recs_arena, 2 + NAME_KEY_MAXLEN);
+		if (k == NULL)
+			return -ENOMEM;
+		wire_put_u16(k, (uint16_t)name_to_key(target, k + 2));
+		b->glue_keys[b->nglue++] = k;
+	}
+	qsort(b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp);
+	return 0;
+}
+
+/* Whether r is an address of a name some NS record points to. */
+static bool is_glue(const zone_builder_t *b, const rec_t *r)
+{
+	if (r->type != RRTYPE_A && r->type != RRTYPE_AAAA)
+		return false;
+	uint8_t probe[2 + NAME_KEY_MAXLEN];
+	wire_put_u16(probe, r->keylen);
+	memcpy(probe + 2, r->data, r->keylen);
+	const uint8_t *p = probe;
+	return bsearch(&p, b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp) != NULL;
 }
 
 /* Checks one name's records (sorted, duplicates removed). */
@@ -360,8 +486,8 @@ static void check_node(zone_builder_t *b, rec_t **run, size_t n, cut_t *cut)
 		rec_owner_text(cut->at, cn, sizeof(cn));
 		for (size_t i = 0; i < n; i++) {
 			const rec_t *r = run[i];
-			if (!cut->dname && (r->type == RRTYPE_A || r->type == RRTYPE_AAAA))
-				continue; /* glue */
+			if (!cut->dname && is_glue(b, r))
+				continue;
 			rec_owner_text(r, on, sizeof(on));
 			report(b, r, ZONE_WARNING, "'%s' is occluded by the %s at '%s'", on,
 			       cut->dname ? "DNAME" : "delegation", cn);
@@ -387,41 +513,58 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 	if (b->spent)
 		return ERR_INVAL;
 	b->spent = true;
-	qsort(b->recs, b->nrecs, sizeof(*b->recs), rec_cmp);
+	if (make_groups(b) < 0 || index_glue(b) < 0)
+		return -ENOMEM;
 
 	arena_t nodes_arena;
 	arena_init(&nodes_arena, 4u << 20);
 	zone_node_t **nodes = NULL;
 	size_t nnodes = 0, nodes_cap = 0;
 	zone_rr_data_t *rrs = NULL;
-	rec_t **run = NULL;
+	rec_t **run = NULL, **owner = NULL;
 	size_t rrs_cap = 0;
 	cut_t cut = {.keylen = 0};
 	bool apex_seen = false;
 	int rc = 0;
 
-	for (size_t i = 0; i < b->nrecs;) {
-		size_t j = i + 1;
-		while (j < b->nrecs && key_cmp(b->recs[i], b->recs[j]) == 0)
-			j++;
-		if (j - i > rrs_cap) {
-			size_t cap = (j - i) * 2;
+	for (size_t i = 0; i < b->ngroups;) {
+		/* records sit in arrival order: fetch those of later owners
+		 * while this one is worked on */
+		if (i + 8 < b->ngroups) {
+			const rec_t *ahead = b->groups[i + 8].recs[0];
+			__builtin_prefetch(ahead);
+			__builtin_prefetch((const char *)ahead + 64);
+		}
+		/* the groups of one owner: usually just one */
+		size_t j = i + 1, total = b->groups[i].count;
+		while (j < b->ngroups && key_cmp(b->groups[i].recs[0], b->groups[j].recs[0]) == 0)
+			total += b->groups[j++].count;
+		if (total > rrs_cap) {
+			size_t cap = total * 2;
 			zone_rr_data_t *nr = realloc(rrs, cap * sizeof(*nr));
 			rec_t **nu = realloc(run, cap * sizeof(*nu));
+			rec_t **no = realloc(owner, cap * sizeof(*no));
 			if (nr)
 				rrs = nr;
 			if (nu)
 				run = nu;
-			if (!nr || !nu) {
+			if (no)
+				owner = no;
+			if (!nr || !nu || !no) {
 				rc = -ENOMEM;
 				goto out;
 			}
 			rrs_cap = cap;
 		}
+		size_t no = 0;
+		for (size_t g = i; g < j; g++)
+			for (size_t k = 0; k < b->groups[g].count; k++)
+				owner[no++] = b->groups[g].recs[k];
+		sort_owner(owner, no);
 		/* drop duplicates, equalise TTLs to the first in the file */
 		size_t n = 0;
-		for (size_t k = i; k < j; k++) {
-			rec_t *r = b->recs[k];
+		for (size_t k = 0; k < no; k++) {
+			rec_t *r = owner[k];
 			if (n > 0) {
 				const rec_t *p = run[n - 1];
 				if (p->type == r->type && p->rdlen == r->rdlen &&
@@ -487,8 +630,12 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 	/* the records are no longer needed: give their memory back first */
 	arena_free(&b->recs_arena);
 	free(b->recs);
+	free(b->glue_keys);
+	free(b->groups);
 	b->recs = NULL;
-	b->nrecs = b->cap = 0;
+	b->glue_keys = NULL;
+	b->groups = NULL;
+	b->nrecs = b->cap = b->nglue = b->ngroups = 0;
 	if (b->errors == 0) {
 		*out = zone_from_sorted(b->origin, nodes, nnodes, &nodes_arena);
 		if (*out == NULL)
@@ -499,6 +646,7 @@ out:
 	free(nodes);
 	free(rrs);
 	free(run);
+	free(owner);
 	if (rc == 0 && b->errors > 0)
 		rc = ERR_SEMANTIC;
 	return rc;

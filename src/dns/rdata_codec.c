@@ -16,32 +16,54 @@
 static const char b64_alpha[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* 0..63, 64 for '=', 255 for anything else */
+/* value + 1 of each character: 1..64 for the alphabet, 65 for '=', 0 for
+ * anything else */
 static const uint8_t b64_val[256] = {
-	['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
-	['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
-	['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
-	['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
-	['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
-	['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
-	['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47, ['w'] = 48,
-	['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
-	['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
-	['/'] = 63, ['='] = 64,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, 63,  0,  0,  0, 64,
+	53, 54, 55, 56, 57, 58, 59, 60, 61, 62,  0,  0,  0, 65,  0,  0,
+	 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,  0,  0,  0,  0,  0,
+	 0, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41,
+	42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
 };
 
 static inline int b64_digit(uint8_t c)
 {
-	/* the table's zero entries are only valid for 'A' */
-	uint8_t v = b64_val[c];
-	if (v == 0 && c != 'A')
-		return -1;
-	return v;
+	return (int)b64_val[c] - 1; /* -1 invalid, 64 '=' */
 }
 
 int b64_feed(b64dec_t *d, const char *s, size_t len, wire_t *w)
 {
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+	/* fast path: whole quanta without padding straight into the buffer */
+	if (d->n == 0 && d->pad == 0 && !w->err) {
+		size_t room = (size_t)(w->end - w->pos);
+		while (i + 4 <= len && room >= 3) {
+			int a = b64_digit((uint8_t)s[i]), b = b64_digit((uint8_t)s[i + 1]),
+			    c = b64_digit((uint8_t)s[i + 2]), e = b64_digit((uint8_t)s[i + 3]);
+			if ((a | b | c | e) < 0 || a == 64 || b == 64 || c == 64 || e == 64)
+				break; /* the slow path sorts it out */
+			uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
+				     (uint32_t)e;
+			w->pos[0] = (uint8_t)(v >> 16);
+			w->pos[1] = (uint8_t)(v >> 8);
+			w->pos[2] = (uint8_t)v;
+			w->pos += 3;
+			room -= 3;
+			i += 4;
+		}
+	}
+	for (; i < len; i++) {
 		int v = b64_digit((uint8_t)s[i]);
 		if (v < 0)
 			return -1;
@@ -404,38 +426,45 @@ void tb_ipv6(tbuf_t *t, const uint8_t *a)
 	tb_puts(t, s);
 }
 
+/* Writes enc[0..n) in pieces of `chunk` characters (0: one piece)
+ * separated by single spaces; `col` is the running piece length. */
+static void tb_chunked(tbuf_t *t, const char *enc, size_t n, size_t chunk, size_t *col)
+{
+	while (n > 0) {
+		if (chunk && *col == chunk) {
+			tb_putc(t, ' ');
+			*col = 0;
+		}
+		size_t k = chunk ? chunk - *col : n;
+		if (k > n)
+			k = n;
+		tb_put(t, enc, k);
+		enc += k;
+		n -= k;
+		*col += k;
+	}
+}
+
 void tb_b64(tbuf_t *t, const uint8_t *s, size_t n, size_t chunk)
 {
-	/* encode 42 octets (56 characters) at a time */
-	char tmp[56];
+	/* 48 octets make 64 characters, whole quanta */
+	char tmp[64];
 	size_t col = 0;
-	for (size_t i = 0; i < n; i += 42) {
-		size_t k = n - i < 42 ? n - i : 42;
-		size_t el = b64_len(k);
+	for (size_t i = 0; i < n; i += 48) {
+		size_t k = n - i < 48 ? n - i : 48;
 		b64_encode(s + i, k, tmp);
-		for (size_t j = 0; j < el; j++) {
-			if (chunk && col == chunk) {
-				tb_putc(t, ' ');
-				col = 0;
-			}
-			tb_putc(t, tmp[j]);
-			col++;
-		}
+		tb_chunked(t, tmp, b64_len(k), chunk, &col);
 	}
 }
 
 void tb_hex(tbuf_t *t, const uint8_t *s, size_t n, size_t chunk)
 {
-	char tmp[2];
+	char tmp[128];
 	size_t col = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (chunk && col == chunk) {
-			tb_putc(t, ' ');
-			col = 0;
-		}
-		hex_encode(s + i, 1, tmp);
-		tb_put(t, tmp, 2);
-		col += 2;
+	for (size_t i = 0; i < n; i += 64) {
+		size_t k = n - i < 64 ? n - i : 64;
+		hex_encode(s + i, k, tmp);
+		tb_chunked(t, tmp, 2 * k, chunk, &col);
 	}
 }
 

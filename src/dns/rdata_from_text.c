@@ -11,11 +11,13 @@
 #include "dns/rdata_desc.h"
 #include "dns/rrtype.h"
 
-/* Context of the field being parsed, for messages. */
+/* Context of the field being parsed, for messages (the names are only
+ * made when a message needs them: the parser is on the zone load path). */
 typedef struct {
 	const rdesc_t *d;
 	size_t idx;
-	char tname[RRTYPE_TEXT_MAXLEN];
+	uint16_t type;
+	char tname_buf[RRTYPE_TEXT_MAXLEN];
 	char fname[32];
 } fctx_t;
 
@@ -24,9 +26,16 @@ static const char *fname(fctx_t *f)
 	return rdesc_field_name(f->d, f->idx, f->fname, sizeof(f->fname));
 }
 
+static const char *tname(fctx_t *f)
+{
+	if (rrtype_to_text(f->type, f->tname_buf, sizeof(f->tname_buf)) < 0)
+		f->tname_buf[0] = 0;
+	return f->tname_buf;
+}
+
 static int missing(tparse_t *p, fctx_t *f)
 {
-	return tp_error(p, p->ntok, "missing %s %s", f->tname, fname(f));
+	return tp_error(p, p->ntok, "missing %s %s", tname(f), fname(f));
 }
 
 /* The next token, or NULL after reporting that the field is missing. */
@@ -43,7 +52,7 @@ static int bad(tparse_t *p, fctx_t *f, const char *what)
 {
 	char show[48];
 	size_t at = p->i - 1;
-	return tp_error(p, at, "bad %s %s '%s'%s%s", f->tname, fname(f),
+	return tp_error(p, at, "bad %s %s '%s'%s%s", tname(f), fname(f),
 			tp_show(&p->tok[at], show, sizeof(show)), what[0] ? ": " : "", what);
 }
 
@@ -115,7 +124,7 @@ static int one_string(tparse_t *p, fctx_t *f, const rdata_tok_t *t)
 		return bad(p, f, "bad escape");
 	if (n > 255) {
 		char show[48];
-		return tp_error(p, p->i - 1, "%s string longer than 255 octets: '%s'", f->tname,
+		return tp_error(p, p->i - 1, "%s string longer than 255 octets: '%s'", tname(f),
 				tp_show(t, show, sizeof(show)));
 	}
 	if (!p->w.err)
@@ -136,19 +145,19 @@ static int b64_rest(tparse_t *p, fctx_t *f, bool need)
 		}
 	}
 	if (b64_finish(&d) < 0)
-		return tp_error(p, p->i - 1, "bad %s %s: base64 ends inside a quantum", f->tname,
+		return tp_error(p, p->i - 1, "bad %s %s: base64 ends inside a quantum", tname(f),
 				fname(f));
 	if (need && p->i == first)
 		return missing(p, f);
 	if (need && wire_offset(&p->w) == start && !p->w.err)
-		return tp_error(p, first, "empty %s %s", f->tname, fname(f));
+		return tp_error(p, first, "empty %s %s", tname(f), fname(f));
 	return 0;
 }
 
 static int hex_rest(tparse_t *p, fctx_t *f)
 {
 	hexdec_t d = {-1};
-	size_t first = p->i;
+	size_t first = p->i, start = wire_offset(&p->w);
 	for (; p->i < p->ntok; p->i++) {
 		const rdata_tok_t *t = &p->tok[p->i];
 		if (hex_feed(&d, t->s, t->len, &p->w) < 0) {
@@ -159,8 +168,10 @@ static int hex_rest(tparse_t *p, fctx_t *f)
 	if (p->i == first)
 		return missing(p, f);
 	if (d.half >= 0)
-		return tp_error(p, p->i - 1, "%s %s has an odd number of hex digits", f->tname,
+		return tp_error(p, p->i - 1, "%s %s has an odd number of hex digits", tname(f),
 				fname(f));
+	if (wire_offset(&p->w) == start && !p->w.err)
+		return tp_error(p, first, "empty %s %s", tname(f), fname(f));
 	return 0;
 }
 
@@ -270,7 +281,10 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 	case RF_ALG_MN: {
 		if ((t = next(p, f)) == NULL)
 			return ERR_BAD_RDATA;
-		int a = rdesc_alg_from_text(t->s, t->len);
+		/* numbers first: mnemonics are the rare case */
+		int a = t->len && t->s[0] >= '0' && t->s[0] <= '9'
+				? -1
+				: rdesc_alg_from_text(t->s, t->len);
 		if (a < 0) {
 			if (text_number(t->s, t->len, 255, &v) < 0)
 				return bad(p, f, "not a number 0..255 nor an algorithm mnemonic");
@@ -283,7 +297,9 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 	case RF_CERTTYPE: {
 		if ((t = next(p, f)) == NULL)
 			return ERR_BAD_RDATA;
-		int c = rdesc_certtype_from_text(t->s, t->len);
+		int c = t->len && t->s[0] >= '0' && t->s[0] <= '9'
+				? -1
+				: rdesc_certtype_from_text(t->s, t->len);
 		if (c < 0) {
 			if (text_number(t->s, t->len, 65535, &v) < 0)
 				return bad(p, f, "not a number 0..65535 nor a CERT type mnemonic");
@@ -350,7 +366,7 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		if (n < 0)
 			return bad(p, f, "bad escape");
 		if (n == 0 && kind == RF_STR_REST1)
-			return tp_error(p, p->i - 1, "empty %s %s", f->tname, fname(f));
+			return tp_error(p, p->i - 1, "empty %s %s", tname(f), fname(f));
 		break;
 	}
 	case RF_B64:
@@ -436,7 +452,7 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 	}
 	case RF_OPAQUE:
 		return tp_error(p, p->i, "%s rdata can only be given in the \\# form (RFC 3597)",
-				f->tname);
+				tname(f));
 	case RF_END:
 		break;
 	}
@@ -510,19 +526,18 @@ int rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const ui
 	err->tok = 0;
 	err->msg[0] = 0;
 	f.d = rdesc_get(type);
-	if (rrtype_to_text(type, f.tname, sizeof(f.tname)) < 0)
-		f.tname[0] = 0;
+	f.type = type;
 
 	if (ntok > 0 && is_generic(&tok[0])) {
 		rc = generic(&p);
 		if (rc)
 			return rc;
 		if (!p.w.err && f.d && rdata_check(type, out, wire_offset(&p.w)) != 0)
-			return tp_error(&p, 0, "\\# data is not valid %s rdata", f.tname);
+			return tp_error(&p, 0, "\\# data is not valid %s rdata", tname(&f));
 	} else if (f.d == NULL) {
 		return tp_error(&p, 0,
 				"type %s is unknown here: give its rdata in the \\# form (RFC 3597)",
-				f.tname);
+				tname(&f));
 	} else {
 		uint64_t vals[RDESC_MAXFIELDS] = {0};
 		for (f.idx = 0; f.d->field[f.idx] != RF_END; f.idx++) {
@@ -544,6 +559,6 @@ int rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const ui
 	}
 	*outlen = wire_offset(&p.w);
 	if (f.d && f.d->check && f.d->check(out, *outlen) != 0)
-		return check_msg(&p, f.d, f.tname, out, *outlen);
+		return check_msg(&p, f.d, tname(&f), out, *outlen);
 	return 0;
 }

@@ -28,6 +28,7 @@ int bitmap_from_text(tparse_t *p)
 {
 	uint8_t bits[256][32];
 	uint8_t used[256];
+	int lo = 256, hi = -1;
 	memset(used, 0, sizeof(used));
 	for (; p->i < p->ntok; p->i++) {
 		const rdata_tok_t *t = &p->tok[p->i];
@@ -38,10 +39,12 @@ int bitmap_from_text(tparse_t *p)
 		if (!used[win]) {
 			memset(bits[win], 0, 32);
 			used[win] = 1;
+			lo = win < lo ? win : lo;
+			hi = win > hi ? win : hi;
 		}
 		bits[win][(type & 0xff) >> 3] |= (uint8_t)(0x80 >> (type & 7));
 	}
-	for (int win = 0; win < 256; win++) {
+	for (int win = lo; win <= hi; win++) {
 		if (!used[win])
 			continue;
 		int last = 31;
@@ -81,6 +84,8 @@ void bitmap_to_text(tbuf_t *t, const uint8_t *rd, size_t len)
 		uint8_t win = rd[p], n = rd[p + 1];
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t o = rd[p + 2 + i];
+			if (o == 0)
+				continue;
 			for (unsigned b = 0; b < 8; b++) {
 				if (!(o & (0x80 >> b)))
 					continue;

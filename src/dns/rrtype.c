@@ -9,7 +9,6 @@
 #include "dns/rrtype.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -227,7 +226,10 @@ int rrtype_from_text(const char *s, size_t len, uint16_t *type)
 	unsigned h = hash_upper(s, len) % HSLOTS;
 	while (htab[h]) {
 		const char *n = rdesc[htab[h] - 1].name;
-		if (strncasecmp(n, s, len) == 0 && n[len] == 0) {
+		size_t i = 0;
+		while (i < len && n[i] == (char)up((uint8_t)s[i]))
+			i++;
+		if (i == len && n[len] == 0) {
 			*type = (uint16_t)(htab[h] - 1);
 			return 0;
 		}
@@ -238,14 +240,35 @@ int rrtype_from_text(const char *s, size_t len, uint16_t *type)
 	return ERR_BAD_TYPE;
 }
 
+/* prefix + decimal v, NUL-terminated (no snprintf: NSEC bitmaps print
+ * many of these) */
+static int put_generic(const char *prefix, uint16_t v, char *buf, size_t cap)
+{
+	char tmp[12];
+	size_t pl = strlen(prefix), n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (pl + n + 1 > cap)
+		return ERR_SPACE;
+	memcpy(buf, prefix, pl);
+	for (size_t i = 0; i < n; i++)
+		buf[pl + i] = tmp[n - 1 - i];
+	buf[pl + n] = 0;
+	return (int)(pl + n);
+}
+
 int rrtype_to_text(uint16_t type, char *buf, size_t cap)
 {
-	int n;
-	if (type < RDESC_SLOTS && rdesc[type].name != NULL)
-		n = snprintf(buf, cap, "%s", rdesc[type].name);
-	else
-		n = snprintf(buf, cap, "TYPE%u", (unsigned)type);
-	return (n < 0 || (size_t)n >= cap) ? ERR_SPACE : n;
+	if (type < RDESC_SLOTS && rdesc[type].name != NULL) {
+		size_t n = strlen(rdesc[type].name);
+		if (n + 1 > cap)
+			return ERR_SPACE;
+		memcpy(buf, rdesc[type].name, n + 1);
+		return (int)n;
+	}
+	return put_generic("TYPE", type, buf, cap);
 }
 
 int rrclass_from_text(const char *s, size_t len, uint16_t *rclass)
@@ -277,8 +300,13 @@ int rrclass_to_text(uint16_t rclass, char *buf, size_t cap)
 	case RRCLASS_ANY: n = "ANY"; break;
 	default: break;
 	}
-	int r = n ? snprintf(buf, cap, "%s", n) : snprintf(buf, cap, "CLASS%u", (unsigned)rclass);
-	return (r < 0 || (size_t)r >= cap) ? ERR_SPACE : r;
+	if (n == NULL)
+		return put_generic("CLASS", rclass, buf, cap);
+	size_t l = strlen(n);
+	if (l + 1 > cap)
+		return ERR_SPACE;
+	memcpy(buf, n, l + 1);
+	return (int)l;
 }
 
 bool rrtype_is_known(uint16_t type)

@@ -61,7 +61,7 @@ void zscan_err(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, co
 	va_end(ap);
 	if (++z->errors >= z->max_errors) {
 		if (z->o->error != NULL)
-			z->o->error(z->o->ctx, s->name, line, col, ZSCAN_ERROR,
+			z->o->error(z->o->ctx, s->name, line, col, ZSCAN_NOTE,
 				    "too many errors, stopping");
 		z->stop = true;
 	}

@@ -35,7 +35,9 @@ typedef struct {
 	unsigned line, col;   /* where the record starts (owner or first field) */
 } zscan_rr_t;
 
-typedef enum { ZSCAN_ERROR = 0, ZSCAN_WARNING = 1 } zscan_sev_t;
+/* ZSCAN_NOTE is about the scan itself ("too many errors, stopping"), not
+ * a problem of the file: callers should show it but not count it. */
+typedef enum { ZSCAN_ERROR = 0, ZSCAN_WARNING = 1, ZSCAN_NOTE = 2 } zscan_sev_t;
 
 typedef struct {
 	const uint8_t *origin;       /* initial $ORIGIN, absolute wire name */

@@ -15,7 +15,7 @@ void tool_problems_add(tool_problems_t *p, const char *file, unsigned line, unsi
 {
 	if (sev == ZONE_ERROR)
 		p->errors++;
-	else
+	else if (sev == ZONE_WARNING)
 		p->warnings++;
 	if (p->n >= TOOL_MAX_PROBLEMS) {
 		p->dropped++;
@@ -85,12 +85,17 @@ void tool_problems_sort(tool_problems_t *p)
 	free(copy.v);
 }
 
+static const char *sev_name(zone_sev_t sev)
+{
+	return sev == ZONE_ERROR ? "error" : sev == ZONE_WARNING ? "warning" : "note";
+}
+
 void tool_problems_print(const tool_problems_t *p, FILE *out)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const tool_problem_t *e = &p->v[i];
-		fprintf(out, "%s:%u:%u: %s: %s\n", e->file, e->line, e->col,
-			e->sev == ZONE_ERROR ? "error" : "warning", e->msg);
+		fprintf(out, "%s:%u:%u: %s: %s\n", e->file, e->line, e->col, sev_name(e->sev),
+			e->msg);
 	}
 	if (p->dropped)
 		fprintf(out, "(%zu more problems not shown)\n", p->dropped);
@@ -104,7 +109,7 @@ json_t *tool_problems_json(const tool_problems_t *p)
 		json_array_append_new(
 			a, json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", e->file, "line",
 				     (json_int_t)e->line, "column", (json_int_t)e->col, "severity",
-				     e->sev == ZONE_ERROR ? "error" : "warning", "message", e->msg));
+				     sev_name(e->sev), "message", e->msg));
 	}
 	return a;
 }
@@ -154,7 +159,6 @@ int tool_origin(tool_zone_t *z, const char *file, const char *origin_text)
 typedef struct {
 	tool_zone_t *z;
 	zone_builder_t *b;
-	size_t scan_errors;
 } load_ctx_t;
 
 static int on_rr(void *ctx, const zscan_rr_t *rr)
@@ -170,9 +174,8 @@ static void on_scan_error(void *ctx, const char *file, unsigned line, unsigned c
 			  zscan_sev_t sev, const char *msg)
 {
 	load_ctx_t *c = ctx;
-	c->scan_errors += sev == ZSCAN_ERROR;
-	tool_problems_add(&c->z->problems, file, line, col,
-			  sev == ZSCAN_ERROR ? ZONE_ERROR : ZONE_WARNING, msg);
+	zone_sev_t zs = sev == ZSCAN_ERROR ? ZONE_ERROR : sev == ZSCAN_WARNING ? ZONE_WARNING : ZONE_NOTE;
+	tool_problems_add(&c->z->problems, file, line, col, zs, msg);
 }
 
 static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned col,
@@ -203,7 +206,7 @@ int tool_zone_load(tool_zone_t *z)
 		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, "out of memory");
 		return TOOL_FAIL;
 	}
-	load_ctx_t ctx = {z, b, 0};
+	load_ctx_t ctx = {z, b};
 	zscan_opts_t opts = {
 		.origin = z->origin,
 		.rclass = RRCLASS_IN,
@@ -217,12 +220,16 @@ int tool_zone_load(tool_zone_t *z)
 		snprintf(msg, sizeof(msg), "cannot load zone: %s", err_str(rc));
 		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, msg);
 	}
-	/* semantic checks only make sense on a file that parsed (records
-	 * outside the zone are the builder's own, dropped, errors) */
-	if (ctx.scan_errors == 0 && rc == 0) {
+	/* the checks run on what parsed, so that one syntax error does not
+	 * hide the other problems; the zone only counts without errors */
+	if (rc == 0 || rc == ERR_SYNTAX) {
 		rc = zone_builder_finish(b, &z->zone);
 		if (rc < 0 && rc != ERR_SEMANTIC)
 			tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, err_str(rc));
+	}
+	if (z->problems.errors > 0) {
+		zone_free(z->zone);
+		z->zone = NULL;
 	}
 	zone_builder_free(b);
 	tool_problems_sort(&z->problems);

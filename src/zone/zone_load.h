@@ -15,7 +15,8 @@
 
 #include "zone/zone.h"
 
-typedef enum { ZONE_ERROR = 0, ZONE_WARNING = 1 } zone_sev_t;
+/* ZONE_NOTE: a remark about the load itself, not counted as a problem. */
+typedef enum { ZONE_ERROR = 0, ZONE_WARNING = 1, ZONE_NOTE = 2 } zone_sev_t;
 
 /* msg has no position prefix; file is borrowed for the call only. */
 typedef void (*zone_report_t)(void *ctx, const char *file, unsigned line, unsigned col,

@@ -563,6 +563,7 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 		sort_owner(owner, no);
 		/* drop duplicates, equalise TTLs to the first in the file */
 		size_t n = 0;
+		bool too_big = false;
 		for (size_t k = 0; k < no; k++) {
 			rec_t *r = owner[k];
 			if (n > 0) {
@@ -595,6 +596,12 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 					r->ttl = oldest->ttl;
 				}
 			}
+			if (e - k > UINT16_MAX) {
+				/* a node stores counts in 16 bits, as messages do */
+				report(b, run[k], ZONE_ERROR, "RRset of more than %u records",
+				       UINT16_MAX);
+				too_big = true;
+			}
 			k = e;
 		}
 		if (run[0]->keylen == b->origin_keylen)
@@ -615,6 +622,10 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 			}
 			nodes = nn;
 			nodes_cap = cap;
+		}
+		if (too_big) { /* reported; the zone will not be made */
+			i = j;
+			continue;
 		}
 		nodes[nnodes] = zone_node_build(run[0]->data, run[0]->keylen, rrs, n, &nodes_arena);
 		if (nodes[nnodes] == NULL) {

@@ -486,6 +486,39 @@ static void test_rrsig_sets(void **state)
 	zone_free(z);
 }
 
+/* A node keeps RR counts in 16 bits, as a message does: one more is an
+ * error, not a wrapped count. */
+static void test_rrset_limit(void **state)
+{
+	(void)state;
+	for (unsigned total = 65535; total <= 65536; total++) {
+		seen_list_t seen = {.n = 0};
+		zone_builder_t *b = zone_builder_new(ORIGIN, "t.zone", collect, &seen);
+		add_apex(b, 1);
+		uint8_t rd[4];
+		for (unsigned i = 0; i < total; i++) {
+			wire_put_u32(rd, i);
+			add(b, "big", RRTYPE_A, 60, rd, 4, 10);
+		}
+		zone_t *z;
+		int rc = zone_builder_finish(b, &z);
+		zone_builder_free(b);
+		if (total == 65535) {
+			assert_int_equal(rc, 0);
+			uint8_t n[NAME_MAXLEN];
+			N("big", n);
+			zone_rrset_t rs;
+			assert_true(zone_node_rrset(zone_find(z, n), RRTYPE_A, &rs));
+			assert_int_equal(rs.count, 65535);
+			zone_free(z);
+		} else {
+			assert_int_equal(rc, ERR_SEMANTIC);
+			static const expect_t want[] = {{"more than 65535", 10, ZONE_ERROR}};
+			expect_all(&seen, want, 1);
+		}
+	}
+}
+
 static void test_serial(void **state)
 {
 	(void)state;
@@ -518,7 +551,7 @@ int main(void)
 		cmocka_unit_test(test_lookup),	    cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_apex_checks), cmocka_unit_test(test_diff_apply),
 		cmocka_unit_test(test_apply_errors), cmocka_unit_test(test_rrsig_sets),
-		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_rrset_limit), cmocka_unit_test(test_serial),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
 }

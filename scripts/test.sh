@@ -34,7 +34,7 @@ NSFLEET="$PWD/build/src/tools/nsfleet" /usr/bin/python3 -m pytest -q tests/syste
 stage "fuzz targets (${FUZZ_SECONDS}s each)"
 if CC=clang BUILD=build-fuzz ./scripts/build.sh -Dfuzz=true -Dtests=false >/dev/null; then
 	for f in build-fuzz/tests/fuzz/fuzz_*; do
-		[ -x "$f" ] || continue
+		[ -f "$f" ] && [ -x "$f" ] || continue
 		t=${f##*/fuzz_}
 		work=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$t/." "$work/" 2>/dev/null || true

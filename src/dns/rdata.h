@@ -15,6 +15,9 @@
 #include "dns/wire.h"
 
 #define RDATA_MAXLEN 65535
+/* Room for the text of any rdata: the worst case is a type bitmap naming
+ * all 65536 types, up to 11 characters each. */
+#define RDATA_TEXT_MAXLEN (11 * 65536 + 4096)
 
 /*
  * One token of presentation text, as the zone scanner splits a record.
@@ -45,6 +48,14 @@ typedef struct {
  * Writes the uncompressed wire rdata to out[0..cap) and its length to
  * *outlen.  On error returns ERR_BAD_RDATA (or ERR_SPACE when cap is too
  * small) and fills *err.
+ *
+ * Token conventions: "\#" must be an unquoted token.  Base64 and hex
+ * fields at the end of a record may be split over any number of tokens.
+ * An SVCB/HTTPS parameter with a quoted value may come either as one
+ * token with the quotes inside (alpn="h2,h3") or as "key=" followed by
+ * the quoted token, which is how zscan splits it.  Types without a text
+ * form (unknown ones, NULL) only take the "\#" form.
+ * No allocation; out is written only up to cap.  Reentrant.
  */
 __attribute__((warn_unused_result)) int
 rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const uint8_t *origin,
@@ -54,7 +65,9 @@ rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const uint8_
  * Writes the canonical presentation form (what `nsfleet zone print` shows:
  * the form BIND's named-compilezone prints, names absolute) of validated
  * rdata, NUL-terminated.  Unknown types print as "\# len hex".
- * Returns the text length or ERR_SPACE.
+ * Returns the text length or ERR_SPACE.  The few places where the text
+ * differs from BIND's are listed at the top of rdata_to_text.c.  A cap of
+ * RDATA_TEXT_MAXLEN always fits.
  */
 int rdata_to_text(uint16_t type, const uint8_t *rd, size_t len, char *buf, size_t cap);
 

@@ -14,6 +14,7 @@
  * only with alpn (§7.1.1).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "common/err.h"
 #include "dns/rdata_desc.h"
@@ -35,15 +36,17 @@ static const char *const key_names[] = {"mandatory", "alpn", "no-default-alpn", 
 /* Each SvcParam takes at least 4 octets of the 65535. */
 #define SVC_MAXPARAMS (RDATA_MAXLEN / 4)
 
+/* Key names are read case-insensitively (as dnspython does) and printed
+ * in lower case. */
 static int key_from_text(const char *s, size_t len)
 {
 	for (size_t k = 0; k < NKEYNAMES; k++)
-		if (strlen(key_names[k]) == len && memcmp(key_names[k], s, len) == 0)
+		if (strlen(key_names[k]) == len && strncasecmp(key_names[k], s, len) == 0)
 			return (int)k;
 	/* RFC 9461 names key 7; BIND 9.18 reads "dohpath" and prints key7 */
-	if (len == 7 && memcmp(s, "dohpath", 7) == 0)
+	if (len == 7 && strncasecmp(s, "dohpath", 7) == 0)
 		return 7;
-	if (len > 3 && len <= 8 && memcmp(s, "key", 3) == 0) {
+	if (len > 3 && len <= 8 && strncasecmp(s, "key", 3) == 0) {
 		uint64_t v;
 		if (text_number(s + 3, len - 3, 65535, &v) == 0)
 			return (int)v;

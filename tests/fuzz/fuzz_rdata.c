@@ -24,7 +24,7 @@
 #define MAXTOK 70000
 static rdata_tok_t toks[MAXTOK];
 static uint8_t rd[RDATA_MAXLEN], back[RDATA_MAXLEN], out[RDATA_MAXLEN];
-static char text[4 * RDATA_MAXLEN + 1024];
+static char text[RDATA_TEXT_MAXLEN];
 
 /* Whitespace separates tokens; a token starting with '"' is quoted (the
  * quotes go, escapes stay); quotes inside a token (key="a b") are kept

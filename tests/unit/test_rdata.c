@@ -19,7 +19,7 @@
 
 static const uint8_t ORIGIN[] = "\7example\3com";
 
-#define MAXTOK 20000
+#define MAXTOK 70000
 static int failures;
 #define report(...)                                                    \
 	do {                                                               \
@@ -30,7 +30,7 @@ static int failures;
 	} while (0)
 static rdata_tok_t toks[MAXTOK];
 static uint8_t wire1[70000], wire2[70000];
-static char text[300000];
+static char text[RDATA_TEXT_MAXLEN];
 
 static uint16_t type_of(const char *t)
 {
@@ -246,6 +246,7 @@ static const struct {
 	{"SVCB", "1 . ech=\"AQID\"", "1 . ech=AQID", NULL},
 	{"SVCB", "1 . key65535=x", "1 . key65535=\"x\"", NULL},
 	{"SVCB", "1 . dohpath=/dns-query{?dns}", "1 . key7=\"/dns-query{?dns}\"", NULL},
+	{"SVCB", "1 . ALPN=h2 Port=1 KEY9=x", "1 . alpn=\"h2\" port=1 key9=\"x\"", NULL},
 	{"HTTPS", "1 . alpn=h3 no-default-alpn", "1 . alpn=\"h3\" no-default-alpn", NULL},
 	{"NID", "10 0014:4fff:ff20:ee64", NULL, "000a00144fffff20ee64"},
 	{"NID", "10 14:4FFF:0:1", "10 0014:4fff:0000:0001", NULL},
@@ -313,6 +314,8 @@ static const struct {
 	{"URI", "1 1 \"\"", "empty URI target", 2},
 	{"DS", "1 1 1 0011", "DS digest of 2 octets does not fit digest type 1", 3},
 	{"DS", "1 1 1 001", "odd number of hex digits", 3},
+	{"DS", "1 1 1 \"\"", "empty DS digest", 3},
+	{"DHCID", "\"\"", "empty DHCID data", 0},
 	{"DS", "1 1 1 00zz", "bad DS digest '00zz': not hex", 3},
 	{"DS", "1 1 1", "missing DS digest", 3},
 	{"DS", "1 FOO 1 00", "bad DS algorithm 'FOO'", 1},
@@ -916,6 +919,21 @@ static void test_limits(void **state)
 	w[wl++] = 0;
 	assert_int_equal(rdata_from_wire(RRTYPE_MX, w, wl, 0, wl, wire1, RDATA_MAXLEN, &len),
 			 ERR_MALFORMED);
+	/* the longest text: an NSEC naming all 65536 types */
+	wl = 0;
+	wire1[wl++] = 0;
+	for (int win = 0; win < 256; win++) {
+		wire1[wl++] = (uint8_t)win;
+		wire1[wl++] = 32;
+		memset(wire1 + wl, 0xff, 32);
+		wl += 32;
+	}
+	assert_int_equal(rdata_check(RRTYPE_NSEC, wire1, wl), 0);
+	int tl = rdata_to_text(RRTYPE_NSEC, wire1, wl, text, sizeof(text));
+	assert_true(tl > 0 && (size_t)tl < RDATA_TEXT_MAXLEN);
+	assert_int_equal(parse(RRTYPE_NSEC, text, wire2, &len, &err), 0);
+	assert_int_equal(len, wl);
+	assert_memory_equal(wire1, wire2, wl);
 	/* printing into a buffer too small */
 	assert_int_equal(parse(RRTYPE_A, "1.2.3.4", wire1, &len, &err), 0);
 	assert_int_equal(rdata_to_text(RRTYPE_A, wire1, len, text, 7), ERR_SPACE);

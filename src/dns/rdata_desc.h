@@ -57,11 +57,11 @@ typedef enum {
 
 enum {
 	RT_COMPRESS = 1 << 0,   /* RFC 3597 §4: names may be compressed when
-				   writing and must be decompressed reading */
+	                           writing and must be decompressed reading */
 	RT_DECOMPRESS = 1 << 1, /* names may arrive compressed (RFC 3597 §4
-				   "SHOULD") but are never written so */
+	                           "SHOULD") but are never written so */
 	RT_CANON = 1 << 2,      /* names lower-cased for DNSSEC (RFC 4034
-				   §6.2 as amended by RFC 6840 §5.1) */
+	                           §6.2 as amended by RFC 6840 §5.1) */
 	RT_FIELDS = 1 << 3,     /* the table knows the rdata fields */
 };
 
@@ -84,8 +84,8 @@ const rdesc_t *rdesc_get(uint16_t type);
 const char *rdesc_field_name(const rdesc_t *d, size_t i, char *buf, size_t cap);
 
 /* DNSSEC algorithm (RFC 8624 and BIND's list) and CERT type mnemonics. */
-int rdesc_alg_from_text(const char *s, size_t len);  /* -1 when unknown */
-const char *rdesc_alg_to_text(uint8_t alg);          /* NULL when none */
+int rdesc_alg_from_text(const char *s, size_t len); /* -1 when unknown */
+const char *rdesc_alg_to_text(uint8_t alg);         /* NULL when none */
 int rdesc_certtype_from_text(const char *s, size_t len);
 const char *rdesc_certtype_to_text(uint16_t t);
 

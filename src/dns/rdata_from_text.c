@@ -53,7 +53,7 @@ static int bad(tparse_t *p, fctx_t *f, const char *what)
 	char show[48];
 	size_t at = p->i - 1;
 	return tp_error(p, at, "bad %s %s '%s'%s%s", tname(f), fname(f),
-			tp_show(&p->tok[at], show, sizeof(show)), what[0] ? ": " : "", what);
+	                tp_show(&p->tok[at], show, sizeof(show)), what[0] ? ": " : "", what);
 }
 
 static int number(tparse_t *p, fctx_t *f, uint64_t max, uint64_t *v)
@@ -90,12 +90,23 @@ static int period(const char *s, size_t len, uint32_t *out)
 		}
 		uint64_t mul;
 		switch (c | 0x20) {
-		case 's': mul = 1; break;
-		case 'm': mul = 60; break;
-		case 'h': mul = 3600; break;
-		case 'd': mul = 86400; break;
-		case 'w': mul = 604800; break;
-		default: return -1;
+		case 's':
+			mul = 1;
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		case 'w':
+			mul = 604800;
+			break;
+		default:
+			return -1;
 		}
 		if (!digits)
 			return -1;
@@ -125,7 +136,7 @@ static int one_string(tparse_t *p, fctx_t *f, const rdata_tok_t *t)
 	if (n > 255) {
 		char show[48];
 		return tp_error(p, p->i - 1, "%s string longer than 255 octets: '%s'", tname(f),
-				tp_show(t, show, sizeof(show)));
+		                tp_show(t, show, sizeof(show)));
 	}
 	if (!p->w.err)
 		*lenp = (uint8_t)n;
@@ -146,7 +157,7 @@ static int b64_rest(tparse_t *p, fctx_t *f, bool need)
 	}
 	if (b64_finish(&d) < 0)
 		return tp_error(p, p->i - 1, "bad %s %s: base64 ends inside a quantum", tname(f),
-				fname(f));
+		                fname(f));
 	if (need && p->i == first)
 		return missing(p, f);
 	if (need && wire_offset(&p->w) == start && !p->w.err)
@@ -169,7 +180,7 @@ static int hex_rest(tparse_t *p, fctx_t *f)
 		return missing(p, f);
 	if (d.half >= 0)
 		return tp_error(p, p->i - 1, "%s %s has an odd number of hex digits", tname(f),
-				fname(f));
+		                fname(f));
 	if (wire_offset(&p->w) == start && !p->w.err)
 		return tp_error(p, first, "empty %s %s", tname(f), fname(f));
 	return 0;
@@ -182,9 +193,9 @@ static int hex_digits(const char *s, size_t len, uint64_t *v)
 	*v = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		int d = (c >= '0' && c <= '9') ? c - '0'
-			: ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') ? (c | 0x20) - 'a' + 10
-								   : -1;
+		int d = (c >= '0' && c <= '9')                     ? c - '0'
+		        : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') ? (c | 0x20) - 'a' + 10
+		                                                   : -1;
 		if (d < 0)
 			return -1;
 		*v = *v << 4 | (uint64_t)d;
@@ -283,8 +294,8 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 			return ERR_BAD_RDATA;
 		/* numbers first: mnemonics are the rare case */
 		int a = t->len && t->s[0] >= '0' && t->s[0] <= '9'
-				? -1
-				: rdesc_alg_from_text(t->s, t->len);
+		            ? -1
+		            : rdesc_alg_from_text(t->s, t->len);
 		if (a < 0) {
 			if (text_number(t->s, t->len, 255, &v) < 0)
 				return bad(p, f, "not a number 0..255 nor an algorithm mnemonic");
@@ -298,8 +309,8 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		if ((t = next(p, f)) == NULL)
 			return ERR_BAD_RDATA;
 		int c = t->len && t->s[0] >= '0' && t->s[0] <= '9'
-				? -1
-				: rdesc_certtype_from_text(t->s, t->len);
+		            ? -1
+		            : rdesc_certtype_from_text(t->s, t->len);
 		if (c < 0) {
 			if (text_number(t->s, t->len, 65535, &v) < 0)
 				return bad(p, f, "not a number 0..65535 nor a CERT type mnemonic");
@@ -315,9 +326,10 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 			return ERR_BAD_RDATA;
 		rc = name_from_text(t->s, t->len, p->origin, n, &nl);
 		if (rc < 0)
-			return bad(p, f, rc == ERR_SYNTAX && p->origin == NULL && t->len
-						 ? "relative name without an origin"
-						 : err_str(rc));
+			return bad(p, f,
+			           rc == ERR_SYNTAX && p->origin == NULL && t->len
+			               ? "relative name without an origin"
+			               : err_str(rc));
 		wire_write(&p->w, n, nl);
 		break;
 	}
@@ -328,7 +340,7 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		if (text_ipv4(t->s, t->len, a) < 0) {
 			char show[48];
 			return tp_error(p, p->i - 1, "bad IPv4 address '%s'",
-					tp_show(t, show, sizeof(show)));
+			                tp_show(t, show, sizeof(show)));
 		}
 		wire_write(&p->w, a, 4);
 		break;
@@ -340,7 +352,7 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		if (text_ipv6(t->s, t->len, a) < 0) {
 			char show[48];
 			return tp_error(p, p->i - 1, "bad IPv6 address '%s'",
-					tp_show(t, show, sizeof(show)));
+			                tp_show(t, show, sizeof(show)));
 		}
 		wire_write(&p->w, a, 16);
 		break;
@@ -430,8 +442,9 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		if ((t = next(p, f)) == NULL)
 			return ERR_BAD_RDATA;
 		if (eui(t->s, t->len, a, n) < 0)
-			return bad(p, f, n == 6 ? "want xx-xx-xx-xx-xx-xx"
-						: "want xx-xx-xx-xx-xx-xx-xx-xx");
+			return bad(p, f,
+			           n == 6 ? "want xx-xx-xx-xx-xx-xx"
+			                  : "want xx-xx-xx-xx-xx-xx-xx-xx");
 		wire_write(&p->w, a, n);
 		break;
 	}
@@ -452,7 +465,7 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 	}
 	case RF_OPAQUE:
 		return tp_error(p, p->i, "%s rdata can only be given in the \\# form (RFC 3597)",
-				tname(f));
+		                tname(f));
 	case RF_END:
 		break;
 	}
@@ -475,13 +488,13 @@ static int generic(tparse_t *p)
 		return tp_error(p, 1, "missing length after \\#");
 	if (text_number(p->tok[1].s, p->tok[1].len, RDATA_MAXLEN, &n) < 0)
 		return tp_error(p, 1, "bad \\# length '%s' (0..65535)",
-				tp_show(&p->tok[1], show, sizeof(show)));
+		                tp_show(&p->tok[1], show, sizeof(show)));
 	hexdec_t d = {-1};
 	for (p->i = 2; p->i < p->ntok; p->i++) {
 		const rdata_tok_t *t = &p->tok[p->i];
 		if (hex_feed(&d, t->s, t->len, &p->w) < 0)
 			return tp_error(p, p->i, "bad \\# hex data '%s'",
-					tp_show(t, show, sizeof(show)));
+			                tp_show(t, show, sizeof(show)));
 	}
 	if (d.half >= 0)
 		return tp_error(p, p->ntok - 1, "\\# data has an odd number of hex digits");
@@ -489,27 +502,28 @@ static int generic(tparse_t *p)
 		return 0; /* the caller reports the size problem */
 	if (wire_offset(&p->w) != n)
 		return tp_error(p, 1, "\\# length %u but %zu octets of data", (unsigned)n,
-				wire_offset(&p->w));
+		                wire_offset(&p->w));
 	return 0;
 }
 
 static int check_msg(tparse_t *p, const rdesc_t *d, const char *tname, const uint8_t *rd,
-		     size_t len)
+                     size_t len)
 {
 	switch (p->type) {
 	case RRTYPE_DS:
 	case RRTYPE_CDS:
-		return tp_error(p, p->ntok - 1, "%s digest of %zu octets does not fit digest type %u",
-				tname, len - 4, rd[3]);
+		return tp_error(p, p->ntok - 1,
+		                "%s digest of %zu octets does not fit digest type %u", tname,
+		                len - 4, rd[3]);
 	case RRTYPE_SSHFP:
 		return tp_error(p, p->ntok - 1,
-				"SSHFP fingerprint of %zu octets does not fit fingerprint type %u",
-				len - 2, rd[1]);
+		                "SSHFP fingerprint of %zu octets does not fit fingerprint type %u",
+		                len - 2, rd[1]);
 	case RRTYPE_ZONEMD:
 		return tp_error(p, p->ntok - 1,
-				"ZONEMD digest of %zu octets does not fit hash algorithm %u "
-				"(or is shorter than 12)",
-				len - 6, rd[5]);
+		                "ZONEMD digest of %zu octets does not fit hash algorithm %u "
+		                "(or is shorter than 12)",
+		                len - 6, rd[5]);
 	default:
 		(void)d;
 		return tp_error(p, p->ntok - 1, "bad %s rdata", tname);
@@ -517,7 +531,7 @@ static int check_msg(tparse_t *p, const rdesc_t *d, const char *tname, const uin
 }
 
 int rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const uint8_t *origin,
-		    uint8_t *out, size_t cap, size_t *outlen, rdata_err_t *err)
+                    uint8_t *out, size_t cap, size_t *outlen, rdata_err_t *err)
 {
 	size_t limit = cap < RDATA_MAXLEN ? cap : RDATA_MAXLEN;
 	tparse_t p = {tok, ntok, 0, origin, err, wire_init(out, limit), type};
@@ -535,20 +549,21 @@ int rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const ui
 		if (!p.w.err && f.d && rdata_check(type, out, wire_offset(&p.w)) != 0)
 			return tp_error(&p, 0, "\\# data is not valid %s rdata", tname(&f));
 	} else if (f.d == NULL) {
-		return tp_error(&p, 0,
-				"type %s is unknown here: give its rdata in the \\# form (RFC 3597)",
-				tname(&f));
+		return tp_error(
+		    &p, 0, "type %s is unknown here: give its rdata in the \\# form (RFC 3597)",
+		    tname(&f));
 	} else {
 		uint64_t vals[RDESC_MAXFIELDS] = {0};
 		for (f.idx = 0; f.d->field[f.idx] != RF_END; f.idx++) {
 			rc = field(&p, &f, (rfield_t)f.d->field[f.idx], vals);
 			if (rc)
-				return p.w.err == ERR_SPACE && limit < RDATA_MAXLEN ? ERR_SPACE : rc;
+				return p.w.err == ERR_SPACE && limit < RDATA_MAXLEN ? ERR_SPACE
+				                                                    : rc;
 		}
 		if (p.i < ntok) {
 			char show[48];
 			return tp_error(&p, p.i, "trailing data '%s'",
-					tp_show(&tok[p.i], show, sizeof(show)));
+			                tp_show(&tok[p.i], show, sizeof(show)));
 		}
 	}
 	if (p.w.err) {

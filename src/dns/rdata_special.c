@@ -19,7 +19,8 @@ static int tok_err(tparse_t *p, size_t at, const char *what)
 	rrtype_to_text(p->type, tn, sizeof(tn));
 	if (at >= p->ntok)
 		return tp_error(p, at, "missing %s %s", tn, what);
-	return tp_error(p, at, "bad %s %s '%s'", tn, what, tp_show(&p->tok[at], show, sizeof(show)));
+	return tp_error(p, at, "bad %s %s '%s'", tn, what,
+	                tp_show(&p->tok[at], show, sizeof(show)));
 }
 
 /* ---- type bitmap (RFC 4034 §4.1.2) ---- */
@@ -103,13 +104,13 @@ void bitmap_to_text(tbuf_t *t, const uint8_t *rd, size_t len)
 
 /* ---- LOC (RFC 1876) ---- */
 
-#define LOC_EQUATOR	 0x80000000u
-#define LOC_ALT_BASE	 10000000 /* cm below the WGS 84 spheroid */
-#define LOC_MAX_LAT	 (90u * 3600000u)
-#define LOC_MAX_LON	 (180u * 3600000u)
+#define LOC_EQUATOR  0x80000000u
+#define LOC_ALT_BASE 10000000 /* cm below the WGS 84 spheroid */
+#define LOC_MAX_LAT  (90u * 3600000u)
+#define LOC_MAX_LON  (180u * 3600000u)
 
 static const uint32_t pow10[10] = {1,      10,      100,      1000,      10000,
-				   100000, 1000000, 10000000, 100000000, 1000000000};
+                                   100000, 1000000, 10000000, 100000000, 1000000000};
 
 /* A decimal with at most `frac` fraction digits, scaled by 10^frac;
  * optional leading '-' when sign is allowed, optional trailing 'm' when
@@ -155,8 +156,7 @@ static int decimal(const char *s, size_t len, int frac, bool sign, bool unit, in
 
 /* One coordinate: degrees [minutes [seconds]] then a hemisphere letter.
  * Writes thousandths of an arc second and the letter. */
-static int coord(tparse_t *p, const char *what, char pos, char neg, uint32_t maxdeg,
-		 uint32_t *out)
+static int coord(tparse_t *p, const char *what, char pos, char neg, uint32_t maxdeg, uint32_t *out)
 {
 	int64_t deg, min = 0, secms = 0;
 	size_t at = p->i;
@@ -168,7 +168,8 @@ static int coord(tparse_t *p, const char *what, char pos, char neg, uint32_t max
 		if (p->i >= p->ntok)
 			return tok_err(p, p->i, what);
 		const rdata_tok_t *t = &p->tok[p->i];
-		if (t->len == 1 && ((t->s[0] | 0x20) == (pos | 0x20) || (t->s[0] | 0x20) == (neg | 0x20)))
+		if (t->len == 1 &&
+		    ((t->s[0] | 0x20) == (pos | 0x20) || (t->s[0] | 0x20) == (neg | 0x20)))
 			break;
 		int64_t v;
 		if (part == 0) {
@@ -216,13 +217,11 @@ int loc_from_text(tparse_t *p)
 	rc = coord(p, "longitude", 'E', 'W', 180, &lon);
 	if (rc)
 		return rc;
-	if (p->i >= p->ntok ||
-	    decimal(p->tok[p->i].s, p->tok[p->i].len, 2, true, true, &alt) ||
+	if (p->i >= p->ntok || decimal(p->tok[p->i].s, p->tok[p->i].len, 2, true, true, &alt) ||
 	    alt < -LOC_ALT_BASE || alt > (int64_t)UINT32_MAX - LOC_ALT_BASE)
 		return tok_err(p, p->i, "altitude (-100000.00m..42849672.95m)");
 	p->i++;
-	static const char *const what[3] = {"size", "horizontal precision",
-					    "vertical precision"};
+	static const char *const what[3] = {"size", "horizontal precision", "vertical precision"};
 	for (int k = 0; k < 3 && p->i < p->ntok; k++, p->i++) {
 		const rdata_tok_t *t = &p->tok[p->i];
 		if (decimal(t->s, t->len, 2, false, true, &size[k]) || size[k] > 9000000000LL) {
@@ -262,7 +261,7 @@ static void loc_coord(tbuf_t *t, uint32_t v, char pos, char neg)
 {
 	uint32_t ms = v >= LOC_EQUATOR ? v - LOC_EQUATOR : LOC_EQUATOR - v;
 	tb_printf(t, "%u %u %u.%03u %c", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000,
-		  v >= LOC_EQUATOR ? pos : neg);
+	          v >= LOC_EQUATOR ? pos : neg);
 }
 
 static void loc_size(tbuf_t *t, uint8_t x)
@@ -282,7 +281,7 @@ void loc_to_text(tbuf_t *t, const uint8_t *rd)
 	int64_t alt = (int64_t)wire_get_u32(rd + 12) - LOC_ALT_BASE;
 	uint64_t a = (uint64_t)(alt < 0 ? -alt : alt);
 	tb_printf(t, " %s%llu.%02llum", alt < 0 ? "-" : "", (unsigned long long)(a / 100),
-		  (unsigned long long)(a % 100));
+	          (unsigned long long)(a % 100));
 	for (int k = 1; k <= 3; k++)
 		loc_size(t, rd[k]);
 }
@@ -308,13 +307,15 @@ int apl_from_text(tparse_t *p)
 			return tok_err(p, p->i, "item (want [!]afi:address/prefix, afi 1 or 2)");
 		size_t alen = afi == 1 ? 4 : 16;
 		int rc = afi == 1 ? text_ipv4(colon + 1, (size_t)(slash - colon - 1), addr)
-				  : text_ipv6(colon + 1, (size_t)(slash - colon - 1), addr);
+		                  : text_ipv6(colon + 1, (size_t)(slash - colon - 1), addr);
 		if (rc < 0)
-			return tok_err(p, p->i, afi == 1 ? "item: bad IPv4 address"
-							 : "item: bad IPv6 address");
+			return tok_err(p, p->i,
+			               afi == 1 ? "item: bad IPv4 address"
+			                        : "item: bad IPv6 address");
 		if (text_number(slash + 1, (size_t)(e - slash - 1), alen * 8, &prefix) < 0)
-			return tok_err(p, p->i, afi == 1 ? "item: prefix length not 0..32"
-							 : "item: prefix length not 0..128");
+			return tok_err(p, p->i,
+			               afi == 1 ? "item: prefix length not 0..32"
+			                        : "item: prefix length not 0..128");
 		/* RFC 3123 §4: trailing zero octets are not sent */
 		size_t n = alen;
 		while (n > 0 && addr[n - 1] == 0)
@@ -416,24 +417,36 @@ int gateway_from_text(tparse_t *p, uint8_t gwtype)
 int gateway_check(uint8_t gwtype, const uint8_t *rd, size_t len)
 {
 	switch (gwtype) {
-	case 0: return 0;
-	case 1: return len >= 4 ? 4 : -1;
-	case 2: return len >= 16 ? 16 : -1;
+	case 0:
+		return 0;
+	case 1:
+		return len >= 4 ? 4 : -1;
+	case 2:
+		return len >= 16 ? 16 : -1;
 	case 3: {
 		int rc = name_check(rd, len);
 		return rc < 0 ? (rc == ERR_BAD_POINTER ? rc : -1) : rc;
 	}
-	default: return -1;
+	default:
+		return -1;
 	}
 }
 
 void gateway_to_text(tbuf_t *t, uint8_t gwtype, const uint8_t *rd)
 {
 	switch (gwtype) {
-	case 0: tb_putc(t, '.'); break;
-	case 1: tb_ipv4(t, rd); break;
-	case 2: tb_ipv6(t, rd); break;
-	default: tb_name(t, rd); break;
+	case 0:
+		tb_putc(t, '.');
+		break;
+	case 1:
+		tb_ipv4(t, rd);
+		break;
+	case 2:
+		tb_ipv6(t, rd);
+		break;
+	default:
+		tb_name(t, rd);
+		break;
 	}
 }
 
@@ -443,8 +456,7 @@ void gateway_to_text(tbuf_t *t, uint8_t gwtype, const uint8_t *rd)
 int hip_from_text(tparse_t *p)
 {
 	uint64_t alg;
-	if (p->i >= p->ntok ||
-	    text_number(p->tok[p->i].s, p->tok[p->i].len, 255, &alg) < 0)
+	if (p->i >= p->ntok || text_number(p->tok[p->i].s, p->tok[p->i].len, 255, &alg) < 0)
 		return tok_err(p, p->i, "public key algorithm (0..255)");
 	p->i++;
 	if (p->i >= p->ntok)

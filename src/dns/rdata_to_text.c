@@ -49,8 +49,8 @@ int rdata_to_text(uint16_t type, const uint8_t *rd, size_t len, char *buf, size_
 			/* a field that runs to the end and is empty prints
 			 * nothing, not even the separator */
 			if (p > 0 && !((k == RF_B64_OPT || k == RF_BITMAP || k == RF_APL ||
-					k == RF_SVCPARAMS) &&
-				       left == 0))
+			                k == RF_SVCPARAMS) &&
+			               left == 0))
 				tb_putc(&t, ' ');
 			switch (k) {
 			case RF_U8:
@@ -168,7 +168,10 @@ int rdata_to_text(uint16_t type, const uint8_t *rd, size_t len, char *buf, size_
 				break;
 			case RF_GATEWAY:
 				gateway_to_text(&t, rd[1], s);
-				p += rd[1] == 1 ? 4 : rd[1] == 2 ? 16 : rd[1] == 3 ? name_length(s) : 0;
+				p += rd[1] == 1   ? 4
+				     : rd[1] == 2 ? 16
+				     : rd[1] == 3 ? name_length(s)
+				                  : 0;
 				break;
 			case RF_HIP:
 				hip_to_text(&t, s, left);
@@ -181,8 +184,9 @@ int rdata_to_text(uint16_t type, const uint8_t *rd, size_t len, char *buf, size_
 			case RF_ILNP64:
 				/* RFC 6742 §2.3 form with 4 digits per group, which
 				 * dnspython requires; BIND drops leading zeros */
-				tb_printf(&t, "%04x:%04x:%04x:%04x", wire_get_u16(s), wire_get_u16(s + 2),
-					  wire_get_u16(s + 4), wire_get_u16(s + 6));
+				tb_printf(&t, "%04x:%04x:%04x:%04x", wire_get_u16(s),
+				          wire_get_u16(s + 2), wire_get_u16(s + 4),
+				          wire_get_u16(s + 6));
 				p += 8;
 				break;
 			case RF_EUI48:

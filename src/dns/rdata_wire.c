@@ -20,17 +20,26 @@ static inline void out_write(wire_t *out, const uint8_t *src, size_t n)
 static size_t fixed_size(rfield_t k)
 {
 	switch (k) {
-	case RF_U8: case RF_ALG: case RF_ALG_MN:
+	case RF_U8:
+	case RF_ALG:
+	case RF_ALG_MN:
 		return 1;
-	case RF_U16: case RF_TYPE: case RF_CERTTYPE:
+	case RF_U16:
+	case RF_TYPE:
+	case RF_CERTTYPE:
 		return 2;
-	case RF_U32: case RF_PERIOD: case RF_TIME: case RF_A:
+	case RF_U32:
+	case RF_PERIOD:
+	case RF_TIME:
+	case RF_A:
 		return 4;
 	case RF_EUI48:
 		return 6;
-	case RF_ILNP64: case RF_EUI64:
+	case RF_ILNP64:
+	case RF_EUI64:
 		return 8;
-	case RF_AAAA: case RF_LOC:
+	case RF_AAAA:
+	case RF_LOC:
 		return 16;
 	default:
 		return 0;
@@ -54,8 +63,8 @@ static bool caatag_ok(const uint8_t *s, size_t n)
  * decompressed, to out (may be NULL to only check).  Pointers are allowed
  * only when ptr_ok.  Returns 0 or a negative error.
  */
-static int read_fields(const rdesc_t *d, const uint8_t *msg, size_t msglen, size_t pos,
-		       size_t end, bool ptr_ok, wire_t *out)
+static int read_fields(const rdesc_t *d, const uint8_t *msg, size_t msglen, size_t pos, size_t end,
+                       bool ptr_ok, wire_t *out)
 {
 	size_t p = pos;
 	for (const uint8_t *f = d->field; *f != RF_END; f++) {
@@ -187,7 +196,7 @@ int rdata_check(uint16_t type, const uint8_t *rd, size_t len)
 }
 
 int rdata_from_wire(uint16_t type, const uint8_t *msg, size_t msglen, size_t pos, size_t rdlen,
-		    uint8_t *out, size_t cap, size_t *outlen)
+                    uint8_t *out, size_t cap, size_t *outlen)
 {
 	if (pos > msglen || rdlen > msglen - pos)
 		return ERR_TRUNCATED;
@@ -231,10 +240,14 @@ static size_t span(rfield_t k, const uint8_t *rd, size_t len, size_t p)
 		return 1 + (size_t)rd[p];
 	case RF_GATEWAY:
 		switch (rd[1]) {
-		case 1: return 4;
-		case 2: return 16;
-		case 3: return name_length(rd + p);
-		default: return 0;
+		case 1:
+			return 4;
+		case 2:
+			return 16;
+		case 3:
+			return name_length(rd + p);
+		default:
+			return 0;
 		}
 	default:
 		return len - p; /* the kinds that run to the end */
@@ -242,7 +255,7 @@ static size_t span(rfield_t k, const uint8_t *rd, size_t len, size_t p)
 }
 
 int rdata_to_wire(uint16_t type, const uint8_t *rd, size_t len, wire_t *w, rdata_name_put_t put,
-		  void *ctx)
+                  void *ctx)
 {
 	const rdesc_t *d = rdesc_get(type);
 	if (d == NULL) {

@@ -14,10 +14,22 @@
 #include "common/err.h"
 #include "dns/rdata_desc.h"
 
-#define NAMED(n, doc, ...)       {n, doc, RT_FIELDS, {__VA_ARGS__}, NULL}
-#define NAMEDF(n, doc, f, ...)   {n, doc, RT_FIELDS | (f), {__VA_ARGS__}, NULL}
-#define NAMEDC(n, doc, chk, ...) {n, doc, RT_FIELDS, {__VA_ARGS__}, chk}
-#define MNEMONIC(n)              {n, "", 0, {RF_END}, NULL}
+#define NAMED(n, doc, ...)                                                                         \
+	{                                                                                          \
+		n, doc, RT_FIELDS, {__VA_ARGS__}, NULL                                             \
+	}
+#define NAMEDF(n, doc, f, ...)                                                                     \
+	{                                                                                          \
+		n, doc, RT_FIELDS | (f), {__VA_ARGS__}, NULL                                       \
+	}
+#define NAMEDC(n, doc, chk, ...)                                                                   \
+	{                                                                                          \
+		n, doc, RT_FIELDS, {__VA_ARGS__}, chk                                              \
+	}
+#define MNEMONIC(n)                                                                                \
+	{                                                                                          \
+		n, "", 0, {RF_END}, NULL                                                           \
+	}
 
 /* RFC 1035 types: compressed on output, decompressed on input, and
  * lower-cased for DNSSEC (RFC 3597 §4, RFC 4034 §6.2). */
@@ -32,84 +44,103 @@ static int zonemd_check(const uint8_t *rd, size_t len);
 #define RDESC_SLOTS 258
 
 static const rdesc_t rdesc[RDESC_SLOTS] = {
-	[RRTYPE_A] = NAMED("A", "address", RF_A),
-	[RRTYPE_NS] = NAMEDF("NS", "nameserver", WELLKNOWN, RF_NAME),
-	[RRTYPE_MD] = NAMEDF("MD", "host", WELLKNOWN, RF_NAME),
-	[RRTYPE_MF] = NAMEDF("MF", "host", WELLKNOWN, RF_NAME),
-	[RRTYPE_CNAME] = NAMEDF("CNAME", "target", WELLKNOWN, RF_NAME),
-	[RRTYPE_SOA] = NAMEDF("SOA", "mname rname serial refresh retry expire minimum", WELLKNOWN, RF_NAME, RF_NAME, RF_U32, RF_PERIOD, RF_PERIOD,
-			      RF_PERIOD, RF_PERIOD),
-	[RRTYPE_MB] = NAMEDF("MB", "mailbox", WELLKNOWN, RF_NAME),
-	[RRTYPE_MG] = NAMEDF("MG", "mailbox", WELLKNOWN, RF_NAME),
-	[RRTYPE_MR] = NAMEDF("MR", "mailbox", WELLKNOWN, RF_NAME),
-	[RRTYPE_NULL] = NAMED("NULL", "data", RF_OPAQUE),
-	[RRTYPE_WKS] = MNEMONIC("WKS"),
-	[RRTYPE_PTR] = NAMEDF("PTR", "target", WELLKNOWN, RF_NAME),
-	[RRTYPE_HINFO] = NAMED("HINFO", "cpu os", RF_STR, RF_STR),
-	[RRTYPE_MINFO] = NAMEDF("MINFO", "rmailbx emailbx", WELLKNOWN, RF_NAME, RF_NAME),
-	[RRTYPE_MX] = NAMEDF("MX", "preference exchange", WELLKNOWN, RF_U16, RF_NAME),
-	[RRTYPE_TXT] = NAMED("TXT", "string", RF_STRS),
-	[RRTYPE_RP] = NAMEDF("RP", "mailbox txt-name", DECOMP, RF_NAME, RF_NAME),
-	[RRTYPE_AFSDB] = NAMEDF("AFSDB", "subtype hostname", DECOMP, RF_U16, RF_NAME),
-	[RRTYPE_X25] = MNEMONIC("X25"),
-	[RRTYPE_ISDN] = MNEMONIC("ISDN"),
-	[RRTYPE_RT] = NAMEDF("RT", "preference intermediate-host", DECOMP, RF_U16, RF_NAME),
-	[RRTYPE_NSAP] = MNEMONIC("NSAP"),
-	[RRTYPE_NSAP_PTR] = MNEMONIC("NSAP-PTR"),
-	[RRTYPE_SIG] = NAMEDF("SIG", "type-covered algorithm labels original-TTL expiration inception key-tag signer signature", DECOMP, RF_TYPE, RF_ALG, RF_U8, RF_U32, RF_TIME, RF_TIME,
-			      RF_U16, RF_NAME, RF_B64),
-	[RRTYPE_KEY] = NAMED("KEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
-	[RRTYPE_PX] = NAMEDF("PX", "preference map822 mapx400", DECOMP, RF_U16, RF_NAME, RF_NAME),
-	[RRTYPE_GPOS] = MNEMONIC("GPOS"),
-	[RRTYPE_AAAA] = NAMED("AAAA", "address", RF_AAAA),
-	[RRTYPE_LOC] = NAMED("LOC", "location", RF_LOC),
-	[RRTYPE_NXT] = MNEMONIC("NXT"),
-	[RRTYPE_SRV] = NAMEDF("SRV", "priority weight port target", DECOMP, RF_U16, RF_U16, RF_U16, RF_NAME),
-	[RRTYPE_NAPTR] = NAMEDF("NAPTR", "order preference flags services regexp replacement", DECOMP, RF_U16, RF_U16, RF_STR, RF_STR, RF_STR, RF_NAME),
-	[RRTYPE_KX] = NAMEDF("KX", "preference exchanger", RT_CANON, RF_U16, RF_NAME),
-	[RRTYPE_CERT] = NAMED("CERT", "type key-tag algorithm certificate", RF_CERTTYPE, RF_U16, RF_ALG_MN, RF_B64),
-	[RRTYPE_A6] = MNEMONIC("A6"),
-	[RRTYPE_DNAME] = NAMEDF("DNAME", "target", RT_CANON, RF_NAME),
-	[RRTYPE_OPT] = MNEMONIC("OPT"),
-	[RRTYPE_APL] = NAMED("APL", "prefix", RF_APL),
-	[RRTYPE_DS] = NAMEDC("DS", "key-tag algorithm digest-type digest", ds_check, RF_U16, RF_ALG, RF_U8, RF_HEX),
-	[RRTYPE_SSHFP] = NAMEDC("SSHFP", "algorithm fingerprint-type fingerprint", sshfp_check, RF_U8, RF_U8, RF_HEX),
-	[RRTYPE_IPSECKEY] = NAMED("IPSECKEY", "precedence gateway-type algorithm gateway public-key", RF_U8, RF_U8, RF_U8, RF_GATEWAY, RF_B64_OPT),
-	[RRTYPE_RRSIG] = NAMEDF("RRSIG", "type-covered algorithm labels original-TTL expiration inception key-tag signer signature", RT_CANON, RF_TYPE, RF_ALG, RF_U8, RF_U32, RF_TIME,
-				RF_TIME, RF_U16, RF_NAME, RF_B64),
-	/* RFC 6840 §5.1: NSEC's next name keeps its case. */
-	[RRTYPE_NSEC] = NAMED("NSEC", "next-name type-bitmap", RF_NAME, RF_BITMAP),
-	[RRTYPE_DNSKEY] = NAMED("DNSKEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
-	[RRTYPE_DHCID] = NAMED("DHCID", "data", RF_B64),
-	[RRTYPE_NSEC3] = NAMED("NSEC3", "hash-algorithm flags iterations salt next-hashed-owner type-bitmap", RF_U8, RF_U8, RF_U16, RF_SALT, RF_HASH, RF_BITMAP),
-	[RRTYPE_NSEC3PARAM] = NAMED("NSEC3PARAM", "hash-algorithm flags iterations salt", RF_U8, RF_U8, RF_U16, RF_SALT),
-	[RRTYPE_TLSA] = NAMED("TLSA", "usage selector matching-type data", RF_U8, RF_U8, RF_U8, RF_HEX),
-	[RRTYPE_SMIMEA] = NAMED("SMIMEA", "usage selector matching-type data", RF_U8, RF_U8, RF_U8, RF_HEX),
-	[RRTYPE_HIP] = NAMED("HIP", "data", RF_HIP),
-	[RRTYPE_CDS] = NAMEDC("CDS", "key-tag algorithm digest-type digest", ds_check, RF_U16, RF_ALG, RF_U8, RF_HEX),
-	[RRTYPE_CDNSKEY] = NAMED("CDNSKEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
-	[RRTYPE_OPENPGPKEY] = NAMED("OPENPGPKEY", "public-key", RF_B64),
-	[RRTYPE_CSYNC] = NAMED("CSYNC", "serial flags type-bitmap", RF_U32, RF_U16, RF_BITMAP),
-	[RRTYPE_ZONEMD] = NAMEDC("ZONEMD", "serial scheme hash-algorithm digest", zonemd_check, RF_U32, RF_U8, RF_U8, RF_HEX),
-	/* RFC 9460 §2.2: TargetName is never compressed nor lower-cased. */
-	[RRTYPE_SVCB] = NAMED("SVCB", "priority target params", RF_U16, RF_NAME, RF_SVCPARAMS),
-	[RRTYPE_HTTPS] = NAMED("HTTPS", "priority target params", RF_U16, RF_NAME, RF_SVCPARAMS),
-	[RRTYPE_SPF] = NAMED("SPF", "string", RF_STRS),
-	[RRTYPE_NID] = NAMED("NID", "preference node-id", RF_U16, RF_ILNP64),
-	[RRTYPE_L32] = NAMED("L32", "preference locator", RF_U16, RF_A),
-	[RRTYPE_L64] = NAMED("L64", "preference locator", RF_U16, RF_ILNP64),
-	[RRTYPE_LP] = NAMED("LP", "preference fqdn", RF_U16, RF_NAME),
-	[RRTYPE_EUI48] = NAMED("EUI48", "address", RF_EUI48),
-	[RRTYPE_EUI64] = NAMED("EUI64", "address", RF_EUI64),
-	[RRTYPE_TKEY] = MNEMONIC("TKEY"),
-	[RRTYPE_TSIG] = MNEMONIC("TSIG"),
-	[RRTYPE_IXFR] = MNEMONIC("IXFR"),
-	[RRTYPE_AXFR] = MNEMONIC("AXFR"),
-	[253] = MNEMONIC("MAILB"),
-	[254] = MNEMONIC("MAILA"),
-	[RRTYPE_ANY] = MNEMONIC("ANY"),
-	[RRTYPE_URI] = NAMED("URI", "priority weight target", RF_U16, RF_U16, RF_STR_REST1),
-	[RRTYPE_CAA] = NAMED("CAA", "flags tag value", RF_U8, RF_CAATAG, RF_STR_REST),
+    [RRTYPE_A] = NAMED("A", "address", RF_A),
+    [RRTYPE_NS] = NAMEDF("NS", "nameserver", WELLKNOWN, RF_NAME),
+    [RRTYPE_MD] = NAMEDF("MD", "host", WELLKNOWN, RF_NAME),
+    [RRTYPE_MF] = NAMEDF("MF", "host", WELLKNOWN, RF_NAME),
+    [RRTYPE_CNAME] = NAMEDF("CNAME", "target", WELLKNOWN, RF_NAME),
+    [RRTYPE_SOA] = NAMEDF("SOA", "mname rname serial refresh retry expire minimum", WELLKNOWN,
+                          RF_NAME, RF_NAME, RF_U32, RF_PERIOD, RF_PERIOD, RF_PERIOD, RF_PERIOD),
+    [RRTYPE_MB] = NAMEDF("MB", "mailbox", WELLKNOWN, RF_NAME),
+    [RRTYPE_MG] = NAMEDF("MG", "mailbox", WELLKNOWN, RF_NAME),
+    [RRTYPE_MR] = NAMEDF("MR", "mailbox", WELLKNOWN, RF_NAME),
+    [RRTYPE_NULL] = NAMED("NULL", "data", RF_OPAQUE),
+    [RRTYPE_WKS] = MNEMONIC("WKS"),
+    [RRTYPE_PTR] = NAMEDF("PTR", "target", WELLKNOWN, RF_NAME),
+    [RRTYPE_HINFO] = NAMED("HINFO", "cpu os", RF_STR, RF_STR),
+    [RRTYPE_MINFO] = NAMEDF("MINFO", "rmailbx emailbx", WELLKNOWN, RF_NAME, RF_NAME),
+    [RRTYPE_MX] = NAMEDF("MX", "preference exchange", WELLKNOWN, RF_U16, RF_NAME),
+    [RRTYPE_TXT] = NAMED("TXT", "string", RF_STRS),
+    [RRTYPE_RP] = NAMEDF("RP", "mailbox txt-name", DECOMP, RF_NAME, RF_NAME),
+    [RRTYPE_AFSDB] = NAMEDF("AFSDB", "subtype hostname", DECOMP, RF_U16, RF_NAME),
+    [RRTYPE_X25] = MNEMONIC("X25"),
+    [RRTYPE_ISDN] = MNEMONIC("ISDN"),
+    [RRTYPE_RT] = NAMEDF("RT", "preference intermediate-host", DECOMP, RF_U16, RF_NAME),
+    [RRTYPE_NSAP] = MNEMONIC("NSAP"),
+    [RRTYPE_NSAP_PTR] = MNEMONIC("NSAP-PTR"),
+    [RRTYPE_SIG] = NAMEDF(
+        "SIG",
+        "type-covered algorithm labels original-TTL expiration inception key-tag signer signature",
+        DECOMP, RF_TYPE, RF_ALG, RF_U8, RF_U32, RF_TIME, RF_TIME, RF_U16, RF_NAME, RF_B64),
+    [RRTYPE_KEY] =
+        NAMED("KEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
+    [RRTYPE_PX] = NAMEDF("PX", "preference map822 mapx400", DECOMP, RF_U16, RF_NAME, RF_NAME),
+    [RRTYPE_GPOS] = MNEMONIC("GPOS"),
+    [RRTYPE_AAAA] = NAMED("AAAA", "address", RF_AAAA),
+    [RRTYPE_LOC] = NAMED("LOC", "location", RF_LOC),
+    [RRTYPE_NXT] = MNEMONIC("NXT"),
+    [RRTYPE_SRV] =
+        NAMEDF("SRV", "priority weight port target", DECOMP, RF_U16, RF_U16, RF_U16, RF_NAME),
+    [RRTYPE_NAPTR] = NAMEDF("NAPTR", "order preference flags services regexp replacement", DECOMP,
+                            RF_U16, RF_U16, RF_STR, RF_STR, RF_STR, RF_NAME),
+    [RRTYPE_KX] = NAMEDF("KX", "preference exchanger", RT_CANON, RF_U16, RF_NAME),
+    [RRTYPE_CERT] =
+        NAMED("CERT", "type key-tag algorithm certificate", RF_CERTTYPE, RF_U16, RF_ALG_MN, RF_B64),
+    [RRTYPE_A6] = MNEMONIC("A6"),
+    [RRTYPE_DNAME] = NAMEDF("DNAME", "target", RT_CANON, RF_NAME),
+    [RRTYPE_OPT] = MNEMONIC("OPT"),
+    [RRTYPE_APL] = NAMED("APL", "prefix", RF_APL),
+    [RRTYPE_DS] = NAMEDC("DS", "key-tag algorithm digest-type digest", ds_check, RF_U16, RF_ALG,
+                         RF_U8, RF_HEX),
+    [RRTYPE_SSHFP] = NAMEDC("SSHFP", "algorithm fingerprint-type fingerprint", sshfp_check, RF_U8,
+                            RF_U8, RF_HEX),
+    [RRTYPE_IPSECKEY] = NAMED("IPSECKEY", "precedence gateway-type algorithm gateway public-key",
+                              RF_U8, RF_U8, RF_U8, RF_GATEWAY, RF_B64_OPT),
+    [RRTYPE_RRSIG] = NAMEDF(
+        "RRSIG",
+        "type-covered algorithm labels original-TTL expiration inception key-tag signer signature",
+        RT_CANON, RF_TYPE, RF_ALG, RF_U8, RF_U32, RF_TIME, RF_TIME, RF_U16, RF_NAME, RF_B64),
+    /* RFC 6840 §5.1: NSEC's next name keeps its case. */
+    [RRTYPE_NSEC] = NAMED("NSEC", "next-name type-bitmap", RF_NAME, RF_BITMAP),
+    [RRTYPE_DNSKEY] =
+        NAMED("DNSKEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
+    [RRTYPE_DHCID] = NAMED("DHCID", "data", RF_B64),
+    [RRTYPE_NSEC3] =
+        NAMED("NSEC3", "hash-algorithm flags iterations salt next-hashed-owner type-bitmap", RF_U8,
+              RF_U8, RF_U16, RF_SALT, RF_HASH, RF_BITMAP),
+    [RRTYPE_NSEC3PARAM] =
+        NAMED("NSEC3PARAM", "hash-algorithm flags iterations salt", RF_U8, RF_U8, RF_U16, RF_SALT),
+    [RRTYPE_TLSA] = NAMED("TLSA", "usage selector matching-type data", RF_U8, RF_U8, RF_U8, RF_HEX),
+    [RRTYPE_SMIMEA] =
+        NAMED("SMIMEA", "usage selector matching-type data", RF_U8, RF_U8, RF_U8, RF_HEX),
+    [RRTYPE_HIP] = NAMED("HIP", "data", RF_HIP),
+    [RRTYPE_CDS] = NAMEDC("CDS", "key-tag algorithm digest-type digest", ds_check, RF_U16, RF_ALG,
+                          RF_U8, RF_HEX),
+    [RRTYPE_CDNSKEY] =
+        NAMED("CDNSKEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
+    [RRTYPE_OPENPGPKEY] = NAMED("OPENPGPKEY", "public-key", RF_B64),
+    [RRTYPE_CSYNC] = NAMED("CSYNC", "serial flags type-bitmap", RF_U32, RF_U16, RF_BITMAP),
+    [RRTYPE_ZONEMD] = NAMEDC("ZONEMD", "serial scheme hash-algorithm digest", zonemd_check, RF_U32,
+                             RF_U8, RF_U8, RF_HEX),
+    /* RFC 9460 §2.2: TargetName is never compressed nor lower-cased. */
+    [RRTYPE_SVCB] = NAMED("SVCB", "priority target params", RF_U16, RF_NAME, RF_SVCPARAMS),
+    [RRTYPE_HTTPS] = NAMED("HTTPS", "priority target params", RF_U16, RF_NAME, RF_SVCPARAMS),
+    [RRTYPE_SPF] = NAMED("SPF", "string", RF_STRS),
+    [RRTYPE_NID] = NAMED("NID", "preference node-id", RF_U16, RF_ILNP64),
+    [RRTYPE_L32] = NAMED("L32", "preference locator", RF_U16, RF_A),
+    [RRTYPE_L64] = NAMED("L64", "preference locator", RF_U16, RF_ILNP64),
+    [RRTYPE_LP] = NAMED("LP", "preference fqdn", RF_U16, RF_NAME),
+    [RRTYPE_EUI48] = NAMED("EUI48", "address", RF_EUI48),
+    [RRTYPE_EUI64] = NAMED("EUI64", "address", RF_EUI64),
+    [RRTYPE_TKEY] = MNEMONIC("TKEY"),
+    [RRTYPE_TSIG] = MNEMONIC("TSIG"),
+    [RRTYPE_IXFR] = MNEMONIC("IXFR"),
+    [RRTYPE_AXFR] = MNEMONIC("AXFR"),
+    [253] = MNEMONIC("MAILB"),
+    [254] = MNEMONIC("MAILA"),
+    [RRTYPE_ANY] = MNEMONIC("ANY"),
+    [RRTYPE_URI] = NAMED("URI", "priority weight target", RF_U16, RF_U16, RF_STR_REST1),
+    [RRTYPE_CAA] = NAMED("CAA", "flags tag value", RF_U8, RF_CAATAG, RF_STR_REST),
 };
 
 const char *rdesc_field_name(const rdesc_t *d, size_t i, char *buf, size_t cap)
@@ -140,10 +171,17 @@ static int ds_check(const uint8_t *rd, size_t len)
 {
 	size_t want = 0;
 	switch (rd[3]) {
-	case 1: want = 20; break; /* SHA-1 */
-	case 2: want = 32; break; /* SHA-256, RFC 4509 */
-	case 4: want = 48; break; /* SHA-384, RFC 6605 */
-	default: return 0;
+	case 1:
+		want = 20;
+		break; /* SHA-1 */
+	case 2:
+		want = 32;
+		break; /* SHA-256, RFC 4509 */
+	case 4:
+		want = 48;
+		break; /* SHA-384, RFC 6605 */
+	default:
+		return 0;
 	}
 	return len - 4 == want ? 0 : -1;
 }
@@ -276,8 +314,11 @@ int rrclass_from_text(const char *s, size_t len, uint16_t *rclass)
 	static const struct {
 		const char *name;
 		uint16_t c;
-	} names[] = {{"IN", RRCLASS_IN}, {"CH", RRCLASS_CH},     {"HS", RRCLASS_HS},
-		     {"NONE", RRCLASS_NONE}, {"ANY", RRCLASS_ANY}};
+	} names[] = {{"IN", RRCLASS_IN},
+	             {"CH", RRCLASS_CH},
+	             {"HS", RRCLASS_HS},
+	             {"NONE", RRCLASS_NONE},
+	             {"ANY", RRCLASS_ANY}};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strlen(names[i].name) == len && strncasecmp(names[i].name, s, len) == 0) {
 			*rclass = names[i].c;
@@ -293,12 +334,23 @@ int rrclass_to_text(uint16_t rclass, char *buf, size_t cap)
 {
 	const char *n = NULL;
 	switch (rclass) {
-	case RRCLASS_IN: n = "IN"; break;
-	case RRCLASS_CH: n = "CH"; break;
-	case RRCLASS_HS: n = "HS"; break;
-	case RRCLASS_NONE: n = "NONE"; break;
-	case RRCLASS_ANY: n = "ANY"; break;
-	default: break;
+	case RRCLASS_IN:
+		n = "IN";
+		break;
+	case RRCLASS_CH:
+		n = "CH";
+		break;
+	case RRCLASS_HS:
+		n = "HS";
+		break;
+	case RRCLASS_NONE:
+		n = "NONE";
+		break;
+	case RRCLASS_ANY:
+		n = "ANY";
+		break;
+	default:
+		break;
 	}
 	if (n == NULL)
 		return put_generic("CLASS", rclass, buf, cap);
@@ -325,12 +377,22 @@ bool rrtype_is_meta(uint16_t type)
 
 /* The names BIND 9.18 reads and (for CERT) prints. */
 static const char *const alg_names[256] = {
-	[1] = "RSAMD5",           [2] = "DH",          [3] = "DSA",
-	[5] = "RSASHA1",          [6] = "NSEC3DSA",    [7] = "NSEC3RSASHA1",
-	[8] = "RSASHA256",        [10] = "RSASHA512",  [12] = "ECCGOST",
-	[13] = "ECDSAP256SHA256", [14] = "ECDSAP384SHA384",
-	[15] = "ED25519",         [16] = "ED448",      [252] = "INDIRECT",
-	[253] = "PRIVATEDNS",     [254] = "PRIVATEOID",
+    [1] = "RSAMD5",
+    [2] = "DH",
+    [3] = "DSA",
+    [5] = "RSASHA1",
+    [6] = "NSEC3DSA",
+    [7] = "NSEC3RSASHA1",
+    [8] = "RSASHA256",
+    [10] = "RSASHA512",
+    [12] = "ECCGOST",
+    [13] = "ECDSAP256SHA256",
+    [14] = "ECDSAP384SHA384",
+    [15] = "ED25519",
+    [16] = "ED448",
+    [252] = "INDIRECT",
+    [253] = "PRIVATEDNS",
+    [254] = "PRIVATEOID",
 };
 
 /* Other spellings read but never printed (dnspython's names). */
@@ -338,7 +400,9 @@ static const struct {
 	uint8_t alg;
 	const char *name;
 } alg_aliases[] = {
-	{4, "ECC"}, {6, "DSANSEC3SHA1"}, {7, "RSASHA1NSEC3SHA1"},
+    {4, "ECC"},
+    {6, "DSANSEC3SHA1"},
+    {7, "RSASHA1NSEC3SHA1"},
 };
 
 int rdesc_alg_from_text(const char *s, size_t len)
@@ -368,8 +432,8 @@ static const struct {
 	uint16_t t;
 	const char *name;
 } cert_names[] = {
-	{1, "PKIX"},   {2, "SPKI"},    {3, "PGP"},     {4, "IPKIX"},   {5, "ISPKI"},
-	{6, "IPGP"},   {7, "ACPKIX"},  {8, "IACPKIX"}, {253, "URI"},   {254, "OID"},
+    {1, "PKIX"}, {2, "SPKI"},   {3, "PGP"},     {4, "IPKIX"}, {5, "ISPKI"},
+    {6, "IPGP"}, {7, "ACPKIX"}, {8, "IACPKIX"}, {253, "URI"}, {254, "OID"},
 };
 
 int rdesc_certtype_from_text(const char *s, size_t len)

@@ -30,7 +30,7 @@ enum {
 };
 
 static const char *const key_names[] = {"mandatory", "alpn", "no-default-alpn", "port",
-					"ipv4hint",  "ech",  "ipv6hint"};
+                                        "ipv4hint",  "ech",  "ipv6hint"};
 #define NKEYNAMES (sizeof(key_names) / sizeof(key_names[0]))
 
 /* Each SvcParam takes at least 4 octets of the 65535. */
@@ -137,8 +137,7 @@ static int cs_next(const char *s, size_t len, size_t *i)
 /* The next item of a comma-separated value-list (Appendix A.1) into buf;
  * returns its length, -1 at the end of the list, -2 on a bad escape, -3
  * when longer than cap. */
-static int list_next(const char *s, size_t len, size_t *i, bool *done, uint8_t *buf,
-		     size_t cap)
+static int list_next(const char *s, size_t len, size_t *i, bool *done, uint8_t *buf, size_t cap)
 {
 	if (*done)
 		return -1;
@@ -249,12 +248,14 @@ static int value_from_text(tparse_t *p, size_t at, int key, const svtext_t *sv)
 		while ((n = list_next(s, len, &i, &done, item, 64)) != -1) {
 			uint8_t a[16];
 			int rc = n < 0 ? -1
-				 : key == SVC_IPV4HINT ? text_ipv4((const char *)item, (size_t)n, a)
-							: text_ipv6((const char *)item, (size_t)n, a);
+			         : key == SVC_IPV4HINT
+			             ? text_ipv4((const char *)item, (size_t)n, a)
+			             : text_ipv6((const char *)item, (size_t)n, a);
 			if (rc < 0)
-				return tp_error(p, at, key == SVC_IPV4HINT
-							       ? "bad IPv4 address in SvcParam ipv4hint"
-							       : "bad IPv6 address in SvcParam ipv6hint");
+				return tp_error(p, at,
+				                key == SVC_IPV4HINT
+				                    ? "bad IPv4 address in SvcParam ipv4hint"
+				                    : "bad IPv6 address in SvcParam ipv6hint");
 			wire_write(&p->w, a, key == SVC_IPV4HINT ? 4 : 16);
 			count++;
 		}
@@ -360,7 +361,7 @@ int svcb_from_text(tparse_t *p)
 		char show[48];
 		if (split_param(p, i, &sv) < 0)
 			return tp_error(p, i, "unterminated quote in SvcParam '%s'",
-					tp_show(&p->tok[i], show, sizeof(show)));
+			                tp_show(&p->tok[i], show, sizeof(show)));
 		int key = key_from_text(sv.key, sv.keylen);
 		if (key < 0)
 			return perr(p, i, "unknown SvcParam key '%s'", sv.key, sv.keylen);
@@ -399,8 +400,8 @@ int svcb_from_text(tparse_t *p)
 				int mk = key_from_text((const char *)item, (size_t)l);
 				if (mk >= 0 && !have_key(ent, n, (uint16_t)mk))
 					return perr(p, at,
-						    "mandatory lists key '%s' that is not present",
-						    (const char *)item, (size_t)l);
+					            "mandatory lists key '%s' that is not present",
+					            (const char *)item, (size_t)l);
 			}
 		}
 	}

@@ -13,6 +13,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dns/zscan_int.h"
 
@@ -63,6 +66,60 @@ int zscan_utf8_len(const unsigned char *p, const unsigned char *end)
 		return 4;
 	}
 	return 0;
+}
+
+/*
+ * The end of the run of ordinary token bytes at p.  With SSE2 (every
+ * x86-64) 16 bytes are looked at per step: one signed compare finds the
+ * bytes <= 0x20 and >= 0x80 at once, five more the delimiters.  Control
+ * bytes are ordinary in cls[] but stop the vector loop; the byte loop
+ * then goes on past them.
+ */
+static inline const unsigned char *skip_ord(const unsigned char *p, const unsigned char *end)
+{
+#if defined(__SSE2__)
+	const __m128i lim = _mm_set1_epi8(0x21), dq = _mm_set1_epi8('"'),
+		      lp = _mm_set1_epi8('('), rp = _mm_set1_epi8(')'), sc = _mm_set1_epi8(';'),
+		      bs = _mm_set1_epi8('\\');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, lim), _mm_cmpeq_epi8(v, dq));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lp), _mm_cmpeq_epi8(v, rp)));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, sc), _mm_cmpeq_epi8(v, bs)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask != 0) {
+			p += __builtin_ctz(mask);
+			break;
+		}
+		p += 16;
+	}
+#endif
+	while (p < end && cls[*p] == C_ORD)
+		p++;
+	return p;
+}
+
+/* The same inside quotes, where only '"', '\\', newline, NUL and bytes
+ * >= 0x80 need a closer look. */
+static inline const unsigned char *skip_qord(const unsigned char *p, const unsigned char *end)
+{
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128(), dq = _mm_set1_epi8('"'),
+		      bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, zero), _mm_cmpeq_epi8(v, zero));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)));
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(v, nl));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask != 0)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\' && *p != '\n' && *p != 0 && *p < 0x80)
+		p++;
+	return p;
 }
 
 static unsigned col_of(const zscan_src_t *s, const unsigned char *p)
@@ -167,7 +224,12 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 		}
 		const unsigned char *ts = p;
 		bool quoted = false;
-		switch (cls[*p]) {
+		unsigned k = cls[*p];
+		if (k == C_SP) {
+			p++;
+			continue;
+		}
+		switch (k == C_HIGH || k == C_BS ? C_ORD : k) {
 		case C_SP:
 			p++;
 			continue;
@@ -208,6 +270,7 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 			p++;
 			ts = p;
 			for (;;) {
+				p = skip_qord(p, end);
 				if (p >= end || *p == '\n')
 					return fail(z, s, ts - 1, p, paren, "unterminated quoted string");
 				unsigned char c = *p;
@@ -234,8 +297,7 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 			break;
 		default: /* C_ORD, C_BS, C_HIGH */
 			for (;;) {
-				while (p < end && cls[*p] == C_ORD)
-					p++;
+				p = skip_ord(p, end);
 				if (p >= end)
 					break;
 				unsigned char k = cls[*p];

@@ -20,14 +20,14 @@
 static const uint8_t ORIGIN[] = "\7example\3com";
 
 /* What a scan reported: one line per record, "owner ttl class type hex",
- * and one per problem, "file:line:col: error|warning: msg" (file is the
+ * and one per problem, "file:line:col: error|warning|note: msg" (file is the
  * base name). */
 typedef struct {
 	char *rrs;
 	size_t rlen, rcap;
 	char errs[1 << 15];
 	size_t elen;
-	int nrr, nerr, nwarn;
+	int nrr, nerr, nwarn, nnote;
 	int stop_after; /* rr returns 77 after this many records (0 = never) */
 } cap_t;
 
@@ -62,13 +62,16 @@ static void on_err(void *ctx, const char *file, unsigned line, unsigned col, zsc
 	const char *b = strrchr(file, '/');
 	b = b ? b + 1 : file;
 	int n = snprintf(c->errs + c->elen, sizeof(c->errs) - c->elen, "%s:%u:%u: %s: %s\n", b,
-			 line, col, sev == ZSCAN_ERROR ? "error" : "warning", msg);
+			 line, col,
+			 sev == ZSCAN_ERROR ? "error" : sev == ZSCAN_WARNING ? "warning" : "note", msg);
 	if (n > 0 && c->elen + (size_t)n < sizeof(c->errs))
 		c->elen += (size_t)n;
 	if (sev == ZSCAN_ERROR)
 		c->nerr++;
-	else
+	else if (sev == ZSCAN_WARNING)
 		c->nwarn++;
+	else
+		c->nnote++;
 }
 
 static void cap_init(cap_t *c)
@@ -424,7 +427,7 @@ static void test_continue(void **state)
 	assert_string_equal(c.errs, "t.zone:1:5: error: unknown RR type 'AX'\n"
 				    "t.zone:2:5: error: unknown RR type 'AX'\n"
 				    "t.zone:4:5: error: unknown RR type 'AX'\n"
-				    "t.zone:4:5: error: too many errors, stopping\n");
+				    "t.zone:4:5: note: too many errors, stopping\n");
 	assert_int_equal(c.nrr, 1);
 	free(c.rrs);
 
@@ -436,7 +439,8 @@ static void test_continue(void **state)
 		strcat(big, "a 1 AX x\n");
 	cap_init(&c);
 	assert_int_equal(scan(big, &c), ERR_SYNTAX);
-	assert_int_equal(c.nerr, 101);
+	assert_int_equal(c.nerr, 100);
+	assert_int_equal(c.nnote, 1);
 	free(big);
 	free(c.rrs);
 

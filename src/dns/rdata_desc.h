@@ -29,6 +29,7 @@ typedef enum {
 	RF_TYPE,      /* 16-bit RR type, text a mnemonic (RRSIG covered) */
 	RF_ALG,       /* 8-bit DNSSEC algorithm, text number or mnemonic */
 	RF_ALG_MN,    /* the same, printed as mnemonic (CERT, as BIND does) */
+	RF_DIGEST,    /* 8-bit DS digest type, text number or SHA-256 etc. */
 	RF_CERTTYPE,  /* 16-bit CERT type, mnemonic (RFC 4398 §2.1) */
 	RF_NAME,      /* domain name */
 	RF_A,         /* 4 octets, dotted quad */
@@ -87,6 +88,7 @@ const char *rdesc_field_name(const rdesc_t *d, size_t i, char *buf, size_t cap);
 int rdesc_alg_from_text(const char *s, size_t len); /* -1 when unknown */
 const char *rdesc_alg_to_text(uint8_t alg);         /* NULL when none */
 int rdesc_certtype_from_text(const char *s, size_t len);
+int rdesc_digest_from_text(const char *s, size_t len); /* -1 when unknown */
 const char *rdesc_certtype_to_text(uint16_t t);
 
 /* ---- encoders and decoders (rdata_codec.c) ---- */

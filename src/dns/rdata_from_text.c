@@ -305,6 +305,21 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		v = (uint64_t)a;
 		break;
 	}
+	case RF_DIGEST: {
+		if ((t = next(p, f)) == NULL)
+			return ERR_BAD_RDATA;
+		int a = t->len && t->s[0] >= '0' && t->s[0] <= '9'
+		            ? -1
+		            : rdesc_digest_from_text(t->s, t->len);
+		if (a < 0) {
+			if (text_number(t->s, t->len, 255, &v) < 0)
+				return bad(p, f, "not a number 0..255 nor a digest mnemonic");
+			a = (int)v;
+		}
+		wire_write_u8(&p->w, (uint8_t)a);
+		v = (uint64_t)a;
+		break;
+	}
 	case RF_CERTTYPE: {
 		if ((t = next(p, f)) == NULL)
 			return ERR_BAD_RDATA;

@@ -58,6 +58,7 @@ int rdata_to_text(uint16_t type, const uint8_t *rd, size_t len, char *buf, size_
 				p += 1;
 				break;
 			case RF_ALG:
+			case RF_DIGEST:
 				tb_putu(&t, s[0]);
 				p += 1;
 				break;

@@ -23,6 +23,7 @@ static size_t fixed_size(rfield_t k)
 	case RF_U8:
 	case RF_ALG:
 	case RF_ALG_MN:
+	case RF_DIGEST:
 		return 1;
 	case RF_U16:
 	case RF_TYPE:

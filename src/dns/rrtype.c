@@ -91,7 +91,7 @@ static const rdesc_t rdesc[RDESC_SLOTS] = {
     [RRTYPE_OPT] = MNEMONIC("OPT"),
     [RRTYPE_APL] = NAMED("APL", "prefix", RF_APL),
     [RRTYPE_DS] = NAMEDC("DS", "key-tag algorithm digest-type digest", ds_check, RF_U16, RF_ALG,
-                         RF_U8, RF_HEX),
+                         RF_DIGEST, RF_HEX),
     [RRTYPE_SSHFP] = NAMEDC("SSHFP", "algorithm fingerprint-type fingerprint", sshfp_check, RF_U8,
                             RF_U8, RF_HEX),
     [RRTYPE_IPSECKEY] = NAMED("IPSECKEY", "precedence gateway-type algorithm gateway public-key",
@@ -115,7 +115,7 @@ static const rdesc_t rdesc[RDESC_SLOTS] = {
         NAMED("SMIMEA", "usage selector matching-type data", RF_U8, RF_U8, RF_U8, RF_HEX),
     [RRTYPE_HIP] = NAMED("HIP", "data", RF_HIP),
     [RRTYPE_CDS] = NAMEDC("CDS", "key-tag algorithm digest-type digest", ds_check, RF_U16, RF_ALG,
-                          RF_U8, RF_HEX),
+                          RF_DIGEST, RF_HEX),
     [RRTYPE_CDNSKEY] =
         NAMED("CDNSKEY", "flags protocol algorithm public-key", RF_U16, RF_U8, RF_ALG, RF_B64_OPT),
     [RRTYPE_OPENPGPKEY] = NAMED("OPENPGPKEY", "public-key", RF_B64),
@@ -451,4 +451,21 @@ const char *rdesc_certtype_to_text(uint16_t t)
 		if (cert_names[i].t == t)
 			return cert_names[i].name;
 	return NULL;
+}
+
+/* DS digest types (RFC 4034 §5.1.3 and its successors), the spellings
+ * BIND 9.18 reads; printed as numbers. */
+int rdesc_digest_from_text(const char *s, size_t len)
+{
+	static const struct {
+		uint8_t t;
+		const char *name;
+	} names[] = {
+	    {1, "SHA-1"}, {1, "SHA1"},    {2, "SHA-256"}, {2, "SHA256"},
+	    {3, "GOST"},  {4, "SHA-384"}, {4, "SHA384"},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].name) == len && strncasecmp(names[i].name, s, len) == 0)
+			return names[i].t;
+	return -1;
 }

@@ -41,8 +41,8 @@ const char *zscan_show(char *buf, const char *s, size_t len)
 	return buf;
 }
 
-static void report(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col,
-		   zscan_sev_t sev, const char *fmt, va_list ap)
+static void report(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, zscan_sev_t sev,
+                   const char *fmt, va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -50,8 +50,7 @@ static void report(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col
 		z->o->error(z->o->ctx, s->name, line, col, sev, msg);
 }
 
-void zscan_err(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, const char *fmt,
-	       ...)
+void zscan_err(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, const char *fmt, ...)
 {
 	if (z->stop)
 		return;
@@ -62,13 +61,12 @@ void zscan_err(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, co
 	if (++z->errors >= z->max_errors) {
 		if (z->o->error != NULL)
 			z->o->error(z->o->ctx, s->name, line, col, ZSCAN_NOTE,
-				    "too many errors, stopping");
+			            "too many errors, stopping");
 		z->stop = true;
 	}
 }
 
-void zscan_warn(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, const char *fmt,
-		...)
+void zscan_warn(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, const char *fmt, ...)
 {
 	if (z->stop)
 		return;
@@ -97,12 +95,23 @@ int zscan_ttl_parse(const char *s, size_t len, uint32_t *ttl)
 		}
 		uint64_t mult;
 		switch (c | 0x20) {
-		case 's': mult = 1; break;
-		case 'm': mult = 60; break;
-		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		case 'w': mult = 604800; break;
-		default: return ERR_BAD_TTL;
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'w':
+			mult = 604800;
+			break;
+		default:
+			return ERR_BAD_TTL;
 		}
 		if (!digits)
 			return ERR_BAD_TTL;
@@ -172,12 +181,14 @@ static uint16_t fast_type(const char *s, size_t len)
  * looks like a class but is not valid, which the caller reports). */
 static bool class_token(const char *s, size_t len, uint16_t *rclass)
 {
+	if (len < 2 || len > 10)
+		return false;
 	if (ieq(s, len, "in", 2)) {
 		*rclass = RRCLASS_IN;
 		return true;
 	}
 	bool maybe = ieq(s, len, "ch", 2) || ieq(s, len, "hs", 2) || ieq(s, len, "none", 4) ||
-		     ieq(s, len, "any", 3) || (len > 5 && ieq(s, 5, "class", 5));
+	             ieq(s, len, "any", 3) || (len > 5 && ieq(s, 5, "class", 5));
 	if (!maybe)
 		return false;
 	if (rrclass_from_text(s, len, rclass) < 0)
@@ -186,7 +197,7 @@ static bool class_token(const char *s, size_t len, uint16_t *rclass)
 }
 
 int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n, size_t *ip,
-	       zscan_head_t *h)
+               zscan_head_t *h)
 {
 	size_t i = *ip;
 	bool have_class = false;
@@ -199,7 +210,9 @@ int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n,
 	while (i < n && !t[i].quoted) {
 		const rdata_tok_t *x = &t[i];
 		uint16_t c;
-		if (!h->have_ttl && x->len > 0 && x->s[0] >= '0' && x->s[0] <= '9') {
+		if (x->len > 0 && x->s[0] >= '0' && x->s[0] <= '9') {
+			if (h->have_ttl)
+				break;
 			int rc = zscan_ttl_parse(x->s, x->len, &h->ttl);
 			if (rc == ERR_RANGE) {
 				zscan_err(z, s, x->line, x->col, "TTL exceeds %u", ZSCAN_TTL_MAX);
@@ -207,7 +220,7 @@ int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n,
 			}
 			if (rc < 0) {
 				zscan_err(z, s, x->line, x->col, "bad TTL '%s'",
-					  zscan_show(show, x->s, x->len));
+				          zscan_show(show, x->s, x->len));
 				return -1;
 			}
 			h->have_ttl = true;
@@ -219,8 +232,8 @@ int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n,
 				char want[RRTYPE_TEXT_MAXLEN];
 				rrclass_to_text(z->rclass, want, sizeof(want));
 				zscan_err(z, s, x->line, x->col,
-					  "class mismatch: '%s' in a zone of class %s",
-					  zscan_show(show, x->s, x->len), want);
+				          "class mismatch: '%s' in a zone of class %s",
+				          zscan_show(show, x->s, x->len), want);
 				return -1;
 			}
 			have_class = true;
@@ -235,14 +248,19 @@ int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n,
 	}
 	const rdata_tok_t *x = &t[i];
 	uint16_t type = x->quoted ? 0 : fast_type(x->s, x->len);
-	if (type == 0 && (x->quoted || rrtype_from_text(x->s, x->len, &type) < 0)) {
+	if (type != 0) {
+		h->type = type;
+		*ip = i + 1;
+		return 0;
+	}
+	if (x->quoted || rrtype_from_text(x->s, x->len, &type) < 0) {
 		zscan_err(z, s, x->line, x->col, "unknown RR type '%s'",
-			  zscan_show(show, x->s, x->len));
+		          zscan_show(show, x->s, x->len));
 		return -1;
 	}
 	if (rrtype_is_meta(type)) {
 		zscan_err(z, s, x->line, x->col, "RR type '%s' is a meta-type, not zone data",
-			  zscan_show(show, x->s, x->len));
+		          zscan_show(show, x->s, x->len));
 		return -1;
 	}
 	h->type = type;
@@ -251,7 +269,7 @@ int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n,
 }
 
 int zscan_name(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, const char *what,
-	       uint8_t *out, size_t *outlen)
+               uint8_t *out, size_t *outlen)
 {
 	int rc = name_from_text(t->s, t->len, s->have_origin ? s->origin : NULL, out, outlen);
 	if (rc == 0)
@@ -261,7 +279,7 @@ int zscan_name(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, const cha
 		zscan_err(z, s, t->line, t->col, "%s: empty name", what);
 	else if (rc == ERR_SYNTAX && !s->have_origin)
 		zscan_err(z, s, t->line, t->col, "%s: relative name '%s' and no $ORIGIN", what,
-			  zscan_show(show, t->s, t->len));
+		          zscan_show(show, t->s, t->len));
 	else
 		zscan_err(z, s, t->line, t->col, "%s: %s", what, err_str(rc));
 	return -1;
@@ -273,14 +291,14 @@ static uint32_t get32(const uint8_t *p)
 }
 
 int zscan_emit(zscan_t *z, const zscan_src_t *s, const zscan_head_t *h, const uint8_t *owner,
-	       size_t owner_len, const rdata_tok_t *rt, size_t nrt, unsigned line, unsigned col)
+               size_t owner_len, const rdata_tok_t *rt, size_t nrt, unsigned line, unsigned col)
 {
 	rdata_err_t e;
 	size_t rdlen = 0;
 	e.tok = 0;
 	e.msg[0] = 0;
 	int rc = rdata_from_text(h->type, rt, nrt, s->have_origin ? s->origin : NULL, z->rd,
-				 RDATA_MAXLEN, &rdlen, &e);
+	                         RDATA_MAXLEN, &rdlen, &e);
 	if (rc < 0) {
 		unsigned el = z->end_line, ec = z->end_col;
 		if (e.tok < nrt) {
@@ -312,7 +330,7 @@ int zscan_emit(zscan_t *z, const zscan_src_t *s, const zscan_head_t *h, const ui
 		ttl = get32(z->rd + rdlen - 4);
 		if (ttl > ZSCAN_TTL_MAX) {
 			zscan_err(z, s, line, col, "no TTL specified and SOA MINIMUM exceeds %u",
-				  ZSCAN_TTL_MAX);
+			          ZSCAN_TTL_MAX);
 			return -1;
 		}
 		zscan_warn(z, s, line, col, "no TTL specified; using SOA MINIMUM %u", ttl);
@@ -325,16 +343,16 @@ int zscan_emit(zscan_t *z, const zscan_src_t *s, const zscan_head_t *h, const ui
 	if (z->o->rr == NULL)
 		return 0;
 	zscan_rr_t rr = {
-		.owner = owner,
-		.owner_len = owner_len,
-		.type = h->type,
-		.rclass = h->rclass,
-		.ttl = ttl,
-		.rdata = z->rd,
-		.rdlen = rdlen,
-		.file = s->name,
-		.line = line,
-		.col = col,
+	    .owner = owner,
+	    .owner_len = owner_len,
+	    .type = h->type,
+	    .rclass = h->rclass,
+	    .ttl = ttl,
+	    .rdata = z->rd,
+	    .rdlen = rdlen,
+	    .file = s->name,
+	    .line = line,
+	    .col = col,
 	};
 	rc = z->o->rr(z->o->ctx, &rr);
 	if (rc != 0) {
@@ -404,7 +422,7 @@ static bool no_extra(zscan_t *z, const zscan_src_t *s, size_t want)
 	char show[ZSCAN_SHOW_LEN];
 	const rdata_tok_t *x = &z->tok[want];
 	zscan_err(z, s, x->line, x->col, "%.*s: unexpected '%s'", (int)z->tok[0].len, z->tok[0].s,
-		  zscan_show(show, x->s, x->len));
+	          zscan_show(show, x->s, x->len));
 	return false;
 }
 
@@ -455,18 +473,18 @@ static void do_ttl(zscan_t *z, zscan_src_t *s)
  * prefix is "" or "$INCLUDE: ".  0, or -1 after reporting.
  */
 static int src_open(zscan_t *z, const zscan_src_t *from, unsigned line, unsigned col,
-		    const char *prefix, const char *path, zscan_src_t *c)
+                    const char *prefix, const char *path, zscan_src_t *c)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		zscan_err(z, from, line, col, "%scannot open '%s': %s", prefix, path,
-			  strerror(errno));
+		          strerror(errno));
 		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		zscan_err(z, from, line, col, "%scannot stat '%s': %s", prefix, path,
-			  strerror(errno));
+		          strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -496,7 +514,7 @@ static int src_open(zscan_t *z, const zscan_src_t *from, unsigned line, unsigned
 		void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (m == MAP_FAILED) {
 			zscan_err(z, from, line, col, "%scannot map '%s': %s", prefix, path,
-				  strerror(errno));
+			          strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -538,7 +556,8 @@ static int decode_path(const rdata_tok_t *t, char *buf, size_t cap)
 			c = (unsigned char)t->s[++i];
 			if (c >= '0' && c <= '9' && i + 2 < t->len && t->s[i + 1] >= '0' &&
 			    t->s[i + 1] <= '9' && t->s[i + 2] >= '0' && t->s[i + 2] <= '9') {
-				int v = (c - '0') * 100 + (t->s[i + 1] - '0') * 10 + (t->s[i + 2] - '0');
+				int v = (c - '0') * 100 + (t->s[i + 1] - '0') * 10 +
+				        (t->s[i + 2] - '0');
 				if (v > 255 || v == 0)
 					return ERR_BAD_ESCAPE;
 				c = (unsigned char)v;
@@ -570,7 +589,7 @@ static void do_include(zscan_t *z, zscan_src_t *s)
 		return;
 	if (decode_path(&t[1], file, sizeof(file)) < 0) {
 		zscan_err(z, s, t[1].line, t[1].col, "$INCLUDE: bad file name '%s'",
-			  zscan_show(show, t[1].s, t[1].len));
+		          zscan_show(show, t[1].s, t[1].len));
 		return;
 	}
 	/* A relative path is taken from the including file's directory (as
@@ -619,7 +638,7 @@ static void do_directive(zscan_t *z, zscan_src_t *s)
 		zscan_generate(z, s);
 	else
 		zscan_err(z, s, t->line, t->col, "unknown directive '%s'",
-			  zscan_show(show, t->s, t->len));
+		          zscan_show(show, t->s, t->len));
 }
 
 static void scan_src(zscan_t *z, zscan_src_t *s)

@@ -17,10 +17,10 @@
 #include <stdint.h>
 
 /* Limits (doc/zone-file.md explains them). */
-#define ZSCAN_MAX_RECORD_LEN (1u << 20)         /* bytes of text in one record */
-#define ZSCAN_MAX_TOKENS     ((1u << 16) + 64)  /* tokens in one record */
-#define ZSCAN_TTL_MAX	     2147483647u         /* RFC 2181 §8 */
-#define ZSCAN_GEN_MAX_WIDTH  255                /* ${offset,WIDTH,base} */
+#define ZSCAN_MAX_RECORD_LEN (1u << 20)        /* bytes of text in one record */
+#define ZSCAN_MAX_TOKENS     ((1u << 16) + 64) /* tokens in one record */
+#define ZSCAN_TTL_MAX        2147483647u       /* RFC 2181 §8 */
+#define ZSCAN_GEN_MAX_WIDTH  255               /* ${offset,WIDTH,base} */
 
 typedef struct {
 	const uint8_t *owner; /* absolute wire name, borrowed until rr returns */
@@ -30,9 +30,9 @@ typedef struct {
 	uint32_t ttl;
 	const uint8_t *rdata; /* uncompressed wire rdata, borrowed */
 	size_t rdlen;
-	const char *file;     /* file the record came from (borrowed, lives
-				 until zscan_file returns) */
-	unsigned line, col;   /* where the record starts (owner or first field) */
+	const char *file;   /* file the record came from (borrowed, lives
+	                       until zscan_file returns) */
+	unsigned line, col; /* where the record starts (owner or first field) */
 } zscan_rr_t;
 
 /* ZSCAN_NOTE is about the scan itself ("too many errors, stopping"), not
@@ -40,17 +40,17 @@ typedef struct {
 typedef enum { ZSCAN_ERROR = 0, ZSCAN_WARNING = 1, ZSCAN_NOTE = 2 } zscan_sev_t;
 
 typedef struct {
-	const uint8_t *origin;       /* initial $ORIGIN, absolute wire name */
-	uint16_t rclass;             /* class of the zone; 0 means IN */
-	unsigned max_errors;         /* stop after this many errors; 0 = 100 */
-	unsigned max_include_depth;  /* 0 = 16 */
-	uint64_t max_generate;       /* records one $GENERATE may make; 0 = 1000000 */
+	const uint8_t *origin;      /* initial $ORIGIN, absolute wire name */
+	uint16_t rclass;            /* class of the zone; 0 means IN */
+	unsigned max_errors;        /* stop after this many errors; 0 = 100 */
+	unsigned max_include_depth; /* 0 = 16 */
+	uint64_t max_generate;      /* records one $GENERATE may make; 0 = 1000000 */
 	/* Called for each record; a non-zero return stops the scan and is
 	 * returned by zscan_file. */
 	int (*rr)(void *ctx, const zscan_rr_t *rr);
 	/* Called for each problem; msg has no file/line prefix. */
 	void (*error)(void *ctx, const char *file, unsigned line, unsigned col, zscan_sev_t sev,
-		      const char *msg);
+	              const char *msg);
 	void *ctx;
 	/* true makes every $INCLUDE an error ("$INCLUDE is disabled"), for
 	 * fuzzers and for zone data from untrusted sources; false = enabled. */

@@ -143,8 +143,8 @@ static int expand(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, int64_
 					goto bad;
 				if (width > ZSCAN_GEN_MAX_WIDTH) {
 					zscan_err(z, s, t->line, col0 + (unsigned)(ms - t->s),
-						  "$GENERATE: width %u above %u", width,
-						  ZSCAN_GEN_MAX_WIDTH);
+					          "$GENERATE: width %u above %u", width,
+					          ZSCAN_GEN_MAX_WIDTH);
 					return -1;
 				}
 				if (p < e && *p == ',') {
@@ -162,38 +162,51 @@ static int expand(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, int64_
 		int n;
 		if (val < 0 && base != 'd') {
 			zscan_err(z, s, t->line, col0 + (unsigned)(ms - t->s),
-				  "$GENERATE: negative value %lld in base %c", (long long)val, base);
+			          "$GENERATE: negative value %lld in base %c", (long long)val,
+			          base);
 			return -1;
 		}
 		switch (base) {
-		case 'd': n = snprintf(num, sizeof(num), "%0*lld", (int)width, (long long)val); break;
-		case 'o': n = snprintf(num, sizeof(num), "%0*llo", (int)width, (unsigned long long)val); break;
-		case 'x': n = snprintf(num, sizeof(num), "%0*llx", (int)width, (unsigned long long)val); break;
-		case 'X': n = snprintf(num, sizeof(num), "%0*llX", (int)width, (unsigned long long)val); break;
-		default: n = (int)nibbles(num, width, base == 'N', (uint64_t)val); break;
+		case 'd':
+			n = snprintf(num, sizeof(num), "%0*lld", (int)width, (long long)val);
+			break;
+		case 'o':
+			n = snprintf(num, sizeof(num), "%0*llo", (int)width,
+			             (unsigned long long)val);
+			break;
+		case 'x':
+			n = snprintf(num, sizeof(num), "%0*llx", (int)width,
+			             (unsigned long long)val);
+			break;
+		case 'X':
+			n = snprintf(num, sizeof(num), "%0*llX", (int)width,
+			             (unsigned long long)val);
+			break;
+		default:
+			n = (int)nibbles(num, width, base == 'N', (uint64_t)val);
+			break;
 		}
 		if (n < 0 || put(g, num, (size_t)n) < 0)
 			goto toolong;
 		continue;
-	bad:
-		{
-			char show[ZSCAN_SHOW_LEN];
-			zscan_err(z, s, t->line, col0 + (unsigned)(ms - t->s),
-				  "$GENERATE: bad modifier '%s'",
-				  zscan_show(show, ms, (size_t)(p - ms) + (p < e ? 1 : 0)));
-			return -1;
-		}
+	bad : {
+		char show[ZSCAN_SHOW_LEN];
+		zscan_err(z, s, t->line, col0 + (unsigned)(ms - t->s),
+		          "$GENERATE: bad modifier '%s'",
+		          zscan_show(show, ms, (size_t)(p - ms) + (p < e ? 1 : 0)));
+		return -1;
+	}
 	}
 	return 0;
 toolong:
 	zscan_err(z, s, t->line, t->col, "$GENERATE: expanded record longer than %u bytes",
-		  GEN_BUFLEN);
+	          GEN_BUFLEN);
 	return -1;
 }
 
 /* Splits an expanded quoted rhs into tokens, as BIND lexes its rhs. */
-static int relex(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, const char *b,
-		 size_t len, rdata_tok_t *out, size_t cap, size_t *n)
+static int relex(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, const char *b, size_t len,
+                 rdata_tok_t *out, size_t cap, size_t *n)
 {
 	const char *p = b, *e = b + len;
 	while (p < e) {
@@ -203,7 +216,7 @@ static int relex(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, const c
 		}
 		if (*n >= cap) {
 			zscan_err(z, s, t->line, t->col, "more than %u tokens in one record",
-				  ZSCAN_MAX_TOKENS);
+			          ZSCAN_MAX_TOKENS);
 			return -1;
 		}
 		rdata_tok_t *o = &out[(*n)++];
@@ -246,13 +259,13 @@ void zscan_generate(zscan_t *z, zscan_src_t *s)
 	}
 	if (parse_range(&t[1], &start, &stop, &step) < 0) {
 		zscan_err(z, s, t[1].line, t[1].col, "$GENERATE: bad range '%s'",
-			  zscan_show(show, t[1].s, t[1].len));
+		          zscan_show(show, t[1].s, t[1].len));
 		return;
 	}
 	if (start > stop || step == 0) {
 		zscan_err(z, s, t[1].line, t[1].col, "$GENERATE: %s in '%s'",
-			  step == 0 ? "step 0" : "start above stop",
-			  zscan_show(show, t[1].s, t[1].len));
+		          step == 0 ? "step 0" : "start above stop",
+		          zscan_show(show, t[1].s, t[1].len));
 		return;
 	}
 	/* checked before anything is generated: $GENERATE 1-1000000000
@@ -260,8 +273,8 @@ void zscan_generate(zscan_t *z, zscan_src_t *s)
 	uint64_t count = (uint64_t)(stop - start) / step + 1;
 	if (count > z->max_gen) {
 		zscan_err(z, s, t[1].line, t[1].col,
-			  "$GENERATE: %llu records exceed the limit of %llu",
-			  (unsigned long long)count, (unsigned long long)z->max_gen);
+		          "$GENERATE: %llu records exceed the limit of %llu",
+		          (unsigned long long)count, (unsigned long long)z->max_gen);
 		return;
 	}
 	if (n < 3) {
@@ -309,8 +322,8 @@ void zscan_generate(zscan_t *z, zscan_src_t *s)
 				continue;
 			}
 			if (ng >= gcap) {
-				zscan_err(z, s, t[j].line, t[j].col, "more than %u tokens in one record",
-					  ZSCAN_MAX_TOKENS);
+				zscan_err(z, s, t[j].line, t[j].col,
+				          "more than %u tokens in one record", ZSCAN_MAX_TOKENS);
 				return;
 			}
 			gt[ng] = t[j];

@@ -21,19 +21,19 @@
  * changes the origin of the parent file, and (as in BIND) an included file
  * starts without a previous owner and does not change the parent's. */
 typedef struct zscan_src {
-	const char *name;                 /* for messages; lives in zscan_t.names */
-	const unsigned char *p, *end;     /* unread input */
-	const unsigned char *line_start;  /* first byte of the current line */
-	unsigned line;                    /* 1-based */
-	unsigned depth;                   /* 0 for the top file */
+	const char *name;                /* for messages; lives in zscan_t.names */
+	const unsigned char *p, *end;    /* unread input */
+	const unsigned char *line_start; /* first byte of the current line */
+	unsigned line;                   /* 1-based */
+	unsigned depth;                  /* 0 for the top file */
 	struct zscan_src *parent;
-	dev_t dev;                        /* identity for include-loop detection */
+	dev_t dev; /* identity for include-loop detection */
 	ino_t ino;
 	bool has_id;
 	bool have_origin;
 	uint8_t origin[NAME_MAXLEN];
-	bool have_owner;                  /* owner holds the previous owner */
-	bool owner_bad;                   /* the last explicit owner was an error */
+	bool have_owner; /* owner holds the previous owner */
+	bool owner_bad;  /* the last explicit owner was an error */
 	uint8_t owner[NAME_MAXLEN];
 	size_t owner_len;
 	/* Owner cache: raw text of the token that produced owner[] under the
@@ -48,20 +48,20 @@ typedef struct {
 	uint64_t max_gen;
 	uint16_t rclass;
 	unsigned errors;
-	bool stop;                 /* too many errors, or rr returned non-zero */
-	int rc;                    /* what rr returned */
-	rdata_tok_t *tok;          /* ZSCAN_MAX_TOKENS entries */
+	bool stop;        /* too many errors, or rr returned non-zero */
+	int rc;           /* what rr returned */
+	rdata_tok_t *tok; /* ZSCAN_MAX_TOKENS entries */
 	size_t ntok;
-	bool blank;                /* the entry's line starts with a blank */
+	bool blank;                 /* the entry's line starts with a blank */
 	unsigned end_line, end_col; /* just after the entry's last token */
-	uint8_t *rd;               /* RDATA_MAXLEN output buffer, reused */
-	char *gen;                 /* $GENERATE expansion buffer, lazily made */
-	bool have_default_ttl;     /* $TTL (or the SOA MINIMUM fallback) */
+	uint8_t *rd;                /* RDATA_MAXLEN output buffer, reused */
+	char *gen;                  /* $GENERATE expansion buffer, lazily made */
+	bool have_default_ttl;      /* $TTL (or the SOA MINIMUM fallback) */
 	uint32_t default_ttl;
-	bool have_last_ttl;        /* RFC 1035 §5.1: the last explicit TTL */
+	bool have_last_ttl; /* RFC 1035 §5.1: the last explicit TTL */
 	uint32_t last_ttl;
 	bool warned_last_ttl;
-	arena_t names;             /* file names, until the scan returns */
+	arena_t names; /* file names, until the scan returns */
 } zscan_t;
 
 /* The fields between the owner and the rdata. */
@@ -73,12 +73,10 @@ typedef struct {
 } zscan_head_t;
 
 /* Reports an error (counted; stops the scan at max_errors) or a warning. */
-__attribute__((format(printf, 5, 6))) void zscan_err(zscan_t *z, const zscan_src_t *s,
-						     unsigned line, unsigned col,
-						     const char *fmt, ...);
-__attribute__((format(printf, 5, 6))) void zscan_warn(zscan_t *z, const zscan_src_t *s,
-						      unsigned line, unsigned col,
-						      const char *fmt, ...);
+__attribute__((format(printf, 5, 6))) void
+zscan_err(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, const char *fmt, ...);
+__attribute__((format(printf, 5, 6))) void
+zscan_warn(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, const char *fmt, ...);
 
 /* Copies at most 60 bytes of s for a message, control bytes as '?',
  * "..." when cut.  buf has ZSCAN_SHOW_LEN bytes. */
@@ -103,16 +101,16 @@ int zscan_ttl_parse(const char *s, size_t len, uint32_t *ttl);
 /* TTL and class in either order, then the type, from t[*i]; *i is left at
  * the first rdata token.  Reports its own errors; 0 or -1. */
 int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n, size_t *i,
-	       zscan_head_t *h);
+               zscan_head_t *h);
 
 /* Parses a name relative to s's origin; reports "WHAT: problem". 0 or -1. */
 int zscan_name(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, const char *what,
-	       uint8_t *out, size_t *outlen);
+               uint8_t *out, size_t *outlen);
 
 /* Parses rdata, applies the TTL rules and hands the record to opts->rr.
  * 0, or -1 after reporting an error (or when the scan stops). */
 int zscan_emit(zscan_t *z, const zscan_src_t *s, const zscan_head_t *h, const uint8_t *owner,
-	       size_t owner_len, const rdata_tok_t *rt, size_t nrt, unsigned line, unsigned col);
+               size_t owner_len, const rdata_tok_t *rt, size_t nrt, unsigned line, unsigned col);
 
 /* $GENERATE (zscan_gen.c), with the entry's tokens in z->tok. */
 void zscan_generate(zscan_t *z, zscan_src_t *s);

@@ -33,9 +33,17 @@ enum {
 };
 
 static const uint8_t cls[256] = {
-	[0] = C_NUL,   ['\t'] = C_SP,   ['\r'] = C_SP,	 [' '] = C_SP,	  ['\n'] = C_NL,
-	['('] = C_LP,  [')'] = C_RP,	[';'] = C_SEMI,	 ['"'] = C_QUOTE, ['\\'] = C_BS,
-	[0x80 ... 0xff] = C_HIGH,
+    [0] = C_NUL,
+    ['\t'] = C_SP,
+    ['\r'] = C_SP,
+    [' '] = C_SP,
+    ['\n'] = C_NL,
+    ['('] = C_LP,
+    [')'] = C_RP,
+    [';'] = C_SEMI,
+    ['"'] = C_QUOTE,
+    ['\\'] = C_BS,
+    [0x80 ... 0xff] = C_HIGH,
 };
 
 int zscan_utf8_len(const unsigned char *p, const unsigned char *end)
@@ -78,9 +86,8 @@ int zscan_utf8_len(const unsigned char *p, const unsigned char *end)
 static inline const unsigned char *skip_ord(const unsigned char *p, const unsigned char *end)
 {
 #if defined(__SSE2__)
-	const __m128i lim = _mm_set1_epi8(0x21), dq = _mm_set1_epi8('"'),
-		      lp = _mm_set1_epi8('('), rp = _mm_set1_epi8(')'), sc = _mm_set1_epi8(';'),
-		      bs = _mm_set1_epi8('\\');
+	const __m128i lim = _mm_set1_epi8(0x21), dq = _mm_set1_epi8('"'), lp = _mm_set1_epi8('('),
+	              rp = _mm_set1_epi8(')'), sc = _mm_set1_epi8(';'), bs = _mm_set1_epi8('\\');
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, lim), _mm_cmpeq_epi8(v, dq));
@@ -104,8 +111,8 @@ static inline const unsigned char *skip_ord(const unsigned char *p, const unsign
 static inline const unsigned char *skip_qord(const unsigned char *p, const unsigned char *end)
 {
 #if defined(__SSE2__)
-	const __m128i zero = _mm_setzero_si128(), dq = _mm_set1_epi8('"'),
-		      bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n');
+	const __m128i zero = _mm_setzero_si128(), dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+	              nl = _mm_set1_epi8('\n');
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, zero), _mm_cmpeq_epi8(v, zero));
@@ -176,7 +183,7 @@ static void skip_entry(zscan_src_t *s, const unsigned char *p, int depth)
 
 /* Reports the problem at p, skips the rest of the entry, returns -1. */
 static int fail(zscan_t *z, zscan_src_t *s, const unsigned char *at, const unsigned char *from,
-		bool paren, const char *msg)
+                bool paren, const char *msg)
 {
 	zscan_err(z, s, s->line, col_of(s, at), "%s", msg);
 	skip_entry(s, from, paren ? 1 : 0);
@@ -186,7 +193,7 @@ static int fail(zscan_t *z, zscan_src_t *s, const unsigned char *at, const unsig
 static int fail_utf8(zscan_t *z, zscan_src_t *s, const unsigned char *at, bool paren)
 {
 	zscan_err(z, s, s->line, col_of(s, at), "invalid UTF-8 byte 0x%02x; write it as \\DDD",
-		  *at);
+	          *at);
 	skip_entry(s, at + 1, paren ? 1 : 0);
 	return -1;
 }
@@ -219,7 +226,7 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 		 * the work behind it. */
 		if ((size_t)(p - start) > ZSCAN_MAX_RECORD_LEN) {
 			snprintf(msg, sizeof(msg), "record longer than %u bytes",
-				 ZSCAN_MAX_RECORD_LEN);
+			         ZSCAN_MAX_RECORD_LEN);
 			return fail(z, s, p, p, paren, msg);
 		}
 		const unsigned char *ts = p;
@@ -244,8 +251,9 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 			const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
 			const unsigned char *ce = nl ? nl : end;
 			if (memchr(p, 0, (size_t)(ce - p)) != NULL)
-				return fail(z, s, (const unsigned char *)memchr(p, 0, (size_t)(ce - p)),
-					    ce, paren, "NUL byte in file");
+				return fail(z, s,
+				            (const unsigned char *)memchr(p, 0, (size_t)(ce - p)),
+				            ce, paren, "NUL byte in file");
 			p = ce;
 			continue;
 		}
@@ -272,14 +280,15 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 			for (;;) {
 				p = skip_qord(p, end);
 				if (p >= end || *p == '\n')
-					return fail(z, s, ts - 1, p, paren, "unterminated quoted string");
+					return fail(z, s, ts - 1, p, paren,
+					            "unterminated quoted string");
 				unsigned char c = *p;
 				if (c == '"')
 					break;
 				if (c == '\\') {
 					if (p + 1 >= end || p[1] == '\n')
 						return fail(z, s, ts - 1, p + 1, paren,
-							    "unterminated quoted string");
+						            "unterminated quoted string");
 					p++;
 					c = *p;
 				}
@@ -307,11 +316,12 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 					 * token. */
 					if (p + 1 >= end || p[1] == '\n')
 						return fail(z, s, p, p + 1, paren,
-							    "backslash at end of line");
+						            "backslash at end of line");
 					p++;
 					k = cls[*p];
 					if (k == C_NUL)
-						return fail(z, s, p, p + 1, paren, "NUL byte in file");
+						return fail(z, s, p, p + 1, paren,
+						            "NUL byte in file");
 					if (k != C_HIGH) {
 						p++;
 						continue;
@@ -331,12 +341,12 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 		/* a token ts..p */
 		if ((size_t)(p - start) > ZSCAN_MAX_RECORD_LEN) {
 			snprintf(msg, sizeof(msg), "record longer than %u bytes",
-				 ZSCAN_MAX_RECORD_LEN);
+			         ZSCAN_MAX_RECORD_LEN);
 			return fail(z, s, ts, p, paren, msg);
 		}
 		if (z->ntok >= ZSCAN_MAX_TOKENS) {
 			snprintf(msg, sizeof(msg), "more than %u tokens in one record",
-				 ZSCAN_MAX_TOKENS);
+			         ZSCAN_MAX_TOKENS);
 			return fail(z, s, ts, p, paren, msg);
 		}
 		rdata_tok_t *t = &z->tok[z->ntok++];

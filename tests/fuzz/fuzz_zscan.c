@@ -31,7 +31,7 @@ static int on_rr(void *ctx, const zscan_rr_t *rr)
 }
 
 static void on_err(void *ctx, const char *file, unsigned line, unsigned col, zscan_sev_t sev,
-		   const char *msg)
+                   const char *msg)
 {
 	const fz_t *f = ctx;
 	(void)sev;
@@ -48,12 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i++)
 		f.lines += data[i] == '\n';
 	zscan_opts_t o = {
-		.origin = origin,
-		.rr = on_rr,
-		.error = on_err,
-		.ctx = &f,
-		.max_generate = 1000,
-		.disable_include = true,
+	    .origin = origin,
+	    .rr = on_rr,
+	    .error = on_err,
+	    .ctx = &f,
+	    .max_generate = 1000,
+	    .disable_include = true,
 	};
 	zscan_buffer("fuzz.zone", (const char *)data, size, &o);
 	return 0;

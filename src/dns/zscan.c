@@ -363,6 +363,26 @@ int zscan_emit(zscan_t *z, const zscan_src_t *s, const zscan_head_t *h, const ui
 	return 0;
 }
 
+int zscan_tok_reserve(zscan_t *z, size_t want)
+{
+	if (want <= z->tok_cap)
+		return 0;
+	size_t cap = z->tok_cap;
+	while (cap < want)
+		cap *= 2;
+	if (cap > ZSCAN_MAX_TOKENS)
+		cap = ZSCAN_MAX_TOKENS;
+	rdata_tok_t *t = realloc(z->tok, cap * sizeof(*t));
+	if (t == NULL) {
+		z->rc = -ENOMEM;
+		z->stop = true;
+		return -ENOMEM;
+	}
+	z->tok = t;
+	z->tok_cap = cap;
+	return 0;
+}
+
 /* ---- records ----------------------------------------------------------- */
 
 static int set_owner(zscan_t *z, zscan_src_t *s, const rdata_tok_t *t)
@@ -691,7 +711,10 @@ static int scan_init(zscan_t *z, const zscan_opts_t *o, zscan_src_t *s)
 		s->have_origin = true;
 	}
 	arena_init(&z->names, 4096);
-	z->tok = malloc(ZSCAN_MAX_TOKENS * sizeof(*z->tok));
+	/* Records rarely have more than a few dozen tokens: start small so
+	 * that scanning a short buffer stays cheap, grow on demand. */
+	z->tok_cap = 256;
+	z->tok = malloc(z->tok_cap * sizeof(*z->tok));
 	z->rd = malloc(RDATA_MAXLEN);
 	if (z->tok == NULL || z->rd == NULL)
 		return -ENOMEM;

@@ -298,6 +298,9 @@ void zscan_generate(zscan_t *z, zscan_src_t *s)
 		}
 	}
 	/* the generated tokens go after the entry's own */
+	if (zscan_tok_reserve(z, ZSCAN_MAX_TOKENS) < 0)
+		return;
+	t = z->tok;
 	rdata_tok_t *gt = t + n;
 	size_t gcap = ZSCAN_MAX_TOKENS - n;
 	uint8_t owner[NAME_MAXLEN];

@@ -50,8 +50,8 @@ typedef struct {
 	unsigned errors;
 	bool stop;        /* too many errors, or rr returned non-zero */
 	int rc;           /* what rr returned */
-	rdata_tok_t *tok; /* ZSCAN_MAX_TOKENS entries */
-	size_t ntok;
+	rdata_tok_t *tok; /* tok_cap entries, grown up to ZSCAN_MAX_TOKENS */
+	size_t ntok, tok_cap;
 	bool blank;                 /* the entry's line starts with a blank */
 	unsigned end_line, end_col; /* just after the entry's last token */
 	uint8_t *rd;                /* RDATA_MAXLEN output buffer, reused */
@@ -90,6 +90,10 @@ const char *zscan_show(char *buf, const char *s, size_t len);
  * input, or -1 after reporting an error and skipping the entry.
  */
 int zscan_lex(zscan_t *z, zscan_src_t *s);
+
+/* Makes room for want (<= ZSCAN_MAX_TOKENS) tokens; z->tok may move.
+ * 0 or -ENOMEM (then the scan stops). */
+int zscan_tok_reserve(zscan_t *z, size_t want);
 
 /* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid. */
 int zscan_utf8_len(const unsigned char *p, const unsigned char *end);

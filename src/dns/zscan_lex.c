@@ -349,6 +349,10 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 			         ZSCAN_MAX_TOKENS);
 			return fail(z, s, ts, p, paren, msg);
 		}
+		if (z->ntok >= z->tok_cap && zscan_tok_reserve(z, z->ntok + 1) < 0) {
+			s->p = p;
+			return -1;
+		}
 		rdata_tok_t *t = &z->tok[z->ntok++];
 		t->s = (const char *)ts;
 		t->len = (uint32_t)(p - ts);

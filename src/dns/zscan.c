@@ -628,6 +628,13 @@ static void do_include(zscan_t *z, zscan_src_t *s)
 	memset(&c, 0, sizeof(c));
 	c.parent = s;
 	c.depth = s->depth + 1;
+	/* As BIND: the included file starts with the parent's previous owner
+	 * (a blank owner there means it); the parent's is left as it was. */
+	c.have_owner = s->have_owner;
+	c.owner_bad = s->owner_bad;
+	c.owner_len = s->owner_len;
+	if (s->have_owner)
+		memcpy(c.owner, s->owner, s->owner_len);
 	c.have_origin = s->have_origin;
 	if (s->have_origin)
 		memcpy(c.origin, s->origin, name_length(s->origin));

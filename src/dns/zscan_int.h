@@ -19,7 +19,7 @@
 /* One file (or the caller's buffer) on the $INCLUDE stack.  The origin and
  * the previous owner are per source: RFC 1035 §5.1 says an $INCLUDE never
  * changes the origin of the parent file, and (as in BIND) an included file
- * starts without a previous owner and does not change the parent's. */
+ * starts with the parent's previous owner but does not change it. */
 typedef struct zscan_src {
 	const char *name;                /* for messages; lives in zscan_t.names */
 	const unsigned char *p, *end;    /* unread input */

@@ -597,14 +597,30 @@ static void test_include(void **state)
 	assert_string_equal(c.errs, "");
 	free(c.rrs);
 
-	/* an included file starts without a previous owner; its errors name
-	 * it at its own line */
+	/* an included file starts with the parent's previous owner (BIND
+	 * does so), or with none; its errors name it at its own line */
 	put_file("noowner.zone", "$INCLUDE sub/blank.zone\n");
 	put_file("sub/blank.zone", "\n  1 A 1.1.1.1\n");
 	cap_init(&c);
 	o.ctx = &c;
 	assert_int_equal(scan_path("noowner.zone", &c, &o), ERR_SYNTAX);
 	assert_string_equal(c.errs, "blank.zone:2:1: error: no previous owner name\n");
+	free(c.rrs);
+	put_file("owner.zone", "p 1 A 1.1.1.1\n$INCLUDE sub/blank.zone\n");
+	cap_init(&c);
+	o.ctx = &c;
+	assert_int_equal(scan_path("owner.zone", &c, &o), 0);
+	assert_string_equal(c.rrs,
+	                    "p.example.com. 1 1 1 01010101\np.example.com. 1 1 1 01010101\n");
+	free(c.rrs);
+
+	/* $TTL is not scoped: one set in an included file stays (BIND too) */
+	put_file("ttl.zone", "$TTL 1\n$INCLUDE sub/ttl.zone\nm A 1.1.1.1\n");
+	put_file("sub/ttl.zone", "$TTL 77\n");
+	cap_init(&c);
+	o.ctx = &c;
+	assert_int_equal(scan_path("ttl.zone", &c, &o), 0);
+	assert_string_equal(c.rrs, "m.example.com. 77 1 1 01010101\n");
 	free(c.rrs);
 
 	/* a loop, directly and through another file */

@@ -258,6 +258,12 @@ int zscan_head(zscan_t *z, const zscan_src_t *s, const rdata_tok_t *t, size_t n,
 		          zscan_show(show, x->s, x->len));
 		return -1;
 	}
+	if (type == 0) {
+		/* RFC 6895 §3.1: type 0 is reserved (BIND rejects it too) */
+		zscan_err(z, s, x->line, x->col, "RR type '%s' is reserved",
+		          zscan_show(show, x->s, x->len));
+		return -1;
+	}
 	if (rrtype_is_meta(type)) {
 		zscan_err(z, s, x->line, x->col, "RR type '%s' is a meta-type, not zone data",
 		          zscan_show(show, x->s, x->len));

@@ -291,6 +291,7 @@ static const struct {
     {"a CLASS3 300 A 192.0.2.1\n", 1, 3, "class mismatch"},
     {"a 300 AXFR x\n", 1, 7, "meta-type"},
     {"a 300 TSIG x\n", 1, 7, "meta-type"},
+    {"a 300 TYPE0 \\# 0\n", 1, 7, "RR type 'TYPE0' is reserved"},
     {" 300 A 192.0.2.1\n", 1, 1, "no previous owner name"},
     {"a A 192.0.2.1\n", 1, 1, "no TTL specified"},
     {"a 300\n", 1, 6, "missing RR type"},

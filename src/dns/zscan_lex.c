@@ -314,7 +314,8 @@ int zscan_lex(zscan_t *z, zscan_src_t *s)
 					/* \X and \DDD stay raw; only the octet after the
 					 * backslash is checked so that it cannot end the
 					 * token. */
-					if (p + 1 >= end || p[1] == '\n')
+					if (p + 1 >= end || p[1] == '\n' ||
+					    (p[1] == '\r' && (p + 2 >= end || p[2] == '\n')))
 						return fail(z, s, p, p + 1, paren,
 						            "backslash at end of line");
 					p++;

@@ -271,6 +271,8 @@ static const struct {
     {"a 300 TXT \"abc\nb 300 A 192.0.2.1\n", 1, 11, "unterminated quoted string"},
     {"a 300 TXT \"abc\\\n\"\n", 1, 11, "unterminated quoted string"},
     {"a 300 TXT abc\\\n", 1, 14, "backslash at end of line"},
+    {"a 300 TXT abc\\\r\nb 1 A 1.1.1.1\r\n", 1, 14, "backslash at end of line"},
+    {"a 300 TXT abc\\", 1, 14, "backslash at end of line"},
     {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 1 A 192.0.2.1\n", 1, 1,
      "owner name: label longer than 63 octets"},
     {"a..b 1 A 192.0.2.1\n", 1, 1, "owner name: empty label"},

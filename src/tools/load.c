@@ -263,7 +263,7 @@ json_t *tool_rr_json(const uint8_t *owner, uint32_t ttl, uint16_t type, const ui
 		     size_t rdlen)
 {
 	char on[NAME_TEXT_MAXLEN], tn[RRTYPE_TEXT_MAXLEN];
-	static char rd[RDATA_MAXLEN * 4 + 64];
+	static char rd[RDATA_TEXT_MAXLEN];
 	name_to_text(owner, on, sizeof(on));
 	rrtype_to_text(type, tn, sizeof(tn));
 	if (rdata_to_text(type, rdata, rdlen, rd, sizeof(rd)) < 0)

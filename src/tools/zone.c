@@ -137,7 +137,7 @@ static int zone_check(const zone_args_t *a)
 	return rc;
 }
 
-static char rr_buf[RDATA_MAXLEN * 4 + NAME_TEXT_MAXLEN + 64];
+static char rr_buf[RDATA_TEXT_MAXLEN + NAME_TEXT_MAXLEN + 64];
 
 static int zone_print(const zone_args_t *a)
 {

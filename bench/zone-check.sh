@@ -37,7 +37,8 @@ declare -A WALL RSS
 for t in "${TOOLS[@]}"; do
 	walls=() rsss=()
 	for ((r = 1; r <= RUNS; r++)); do
-		out=$( { /usr/bin/time -f '%e %M' ${CMD[$t]} >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+		/usr/bin/time -o "$DATA/time.out" -f '%e %M' ${CMD[$t]} >/dev/null 2>&1 || true
+		out=$(tail -n 1 "$DATA/time.out")
 		walls+=("${out% *}")
 		rsss+=("${out#* }")
 		echo "$t run $r: ${out% *} s, ${out#* } KiB" >&2

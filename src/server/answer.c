@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int nsf_placeholder_answer;

@@ -62,6 +62,15 @@ rdata_from_text(uint16_t type, const rdata_tok_t *tok, size_t ntok, const uint8_
 		uint8_t *out, size_t cap, size_t *outlen, rdata_err_t *err);
 
 /*
+ * A TTL or other period in BIND's syntax (RFC 1035 §5.1 plain seconds, or
+ * unit groups such as "1w2d3h4m5s", case-insensitive): the zone scanner's
+ * TTLs and the SOA timers.  0, ERR_BAD_TTL for bad syntax, ERR_RANGE above
+ * 2^32-1 (the caller applies tighter limits, such as RFC 2181 §8's 2^31-1).
+ */
+__attribute__((warn_unused_result)) int rdata_ttl_from_text(const char *s, size_t len,
+							    uint32_t *out);
+
+/*
  * Writes the canonical presentation form (what `nsfleet zone print` shows:
  * the form BIND's named-compilezone prints, names absolute) of validated
  * rdata, NUL-terminated.  Unknown types print as "\# len hex".

@@ -71,20 +71,20 @@ static int number(tparse_t *p, fctx_t *f, uint64_t max, uint64_t *v)
 	return 0;
 }
 
-/* A TTL-style period: a number, or number+unit groups like "1w2d3h4m5s"
- * (BIND accepts these in SOA timers). */
-static int period(const char *s, size_t len, uint32_t *out)
+int rdata_ttl_from_text(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t total = 0, cur = 0;
-	bool digits = false, unit = false;
+	bool digits = false, unit = false, big = false;
 	if (len == 0)
-		return -1;
+		return ERR_BAD_TTL;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (c >= '0' && c <= '9') {
 			cur = cur * 10 + (uint64_t)(c - '0');
-			if (cur > UINT32_MAX)
-				return -1;
+			if (cur > UINT32_MAX) {
+				big = true; /* keep reading: syntax errors win */
+				cur = UINT32_MAX;
+			}
 			digits = true;
 			continue;
 		}
@@ -106,22 +106,26 @@ static int period(const char *s, size_t len, uint32_t *out)
 			mul = 604800;
 			break;
 		default:
-			return -1;
+			return ERR_BAD_TTL;
 		}
 		if (!digits)
-			return -1;
+			return ERR_BAD_TTL;
 		total += cur * mul;
-		if (total > UINT32_MAX)
-			return -1;
+		if (total > UINT32_MAX) {
+			big = true;
+			total = UINT32_MAX;
+		}
 		cur = 0;
 		digits = false;
 		unit = true;
 	}
 	if (digits) {
 		if (unit)
-			return -1; /* "1h30" is ambiguous: BIND rejects it too */
+			return ERR_BAD_TTL; /* "1h30" is ambiguous: BIND rejects it too */
 		total = cur;
 	}
+	if (big)
+		return ERR_RANGE;
 	*out = (uint32_t)total;
 	return 0;
 }
@@ -264,7 +268,7 @@ static int field(tparse_t *p, fctx_t *f, rfield_t kind, uint64_t *vals)
 		uint32_t x;
 		if ((t = next(p, f)) == NULL)
 			return ERR_BAD_RDATA;
-		if (period(t->s, t->len, &x) < 0)
+		if (rdata_ttl_from_text(t->s, t->len, &x) < 0)
 			return bad(p, f, "want seconds or a period like 1h30m");
 		wire_write_u32(&p->w, x);
 		v = x;

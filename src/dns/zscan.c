@@ -80,58 +80,13 @@ void zscan_warn(zscan_t *z, const zscan_src_t *s, unsigned line, unsigned col, c
 
 int zscan_ttl_parse(const char *s, size_t len, uint32_t *ttl)
 {
-	/* Plain seconds (RFC 1035 §5.1) is the common case. */
-	uint64_t total = 0, cur = 0;
-	bool digits = false, units = false;
-	if (len == 0)
-		return ERR_BAD_TTL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= '0' && c <= '9') {
-			/* saturate: anything this large is out of range anyway */
-			cur = cur > (1ull << 40) ? cur : cur * 10 + (c - '0');
-			digits = true;
-			continue;
-		}
-		uint64_t mult;
-		switch (c | 0x20) {
-		case 's':
-			mult = 1;
-			break;
-		case 'm':
-			mult = 60;
-			break;
-		case 'h':
-			mult = 3600;
-			break;
-		case 'd':
-			mult = 86400;
-			break;
-		case 'w':
-			mult = 604800;
-			break;
-		default:
-			return ERR_BAD_TTL;
-		}
-		if (!digits)
-			return ERR_BAD_TTL;
-		total += cur * mult;
-		if (total > (1ull << 50))
-			total = 1ull << 50;
-		cur = 0;
-		digits = false;
-		units = true;
-	}
-	if (digits) {
-		/* BIND rejects "1h30": once units are used, every number
-		 * has one. */
-		if (units)
-			return ERR_BAD_TTL;
-		total += cur;
-	}
-	if (total > ZSCAN_TTL_MAX)
+	uint32_t v;
+	int rc = rdata_ttl_from_text(s, len, &v);
+	if (rc < 0)
+		return rc;
+	if (v > ZSCAN_TTL_MAX) /* RFC 2181 §8 */
 		return ERR_RANGE;
-	*ttl = (uint32_t)total;
+	*ttl = v;
 	return 0;
 }
 

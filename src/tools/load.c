@@ -2,12 +2,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/err.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
-#include "dns/zscan.h"
+#include "zone/zone_file.h"
 #include "tools/tool.h"
 
 void tool_problems_add(tool_problems_t *p, const char *file, unsigned line, unsigned col,
@@ -156,28 +155,6 @@ int tool_origin(tool_zone_t *z, const char *file, const char *origin_text)
 	return 0;
 }
 
-typedef struct {
-	tool_zone_t *z;
-	zone_builder_t *b;
-} load_ctx_t;
-
-static int on_rr(void *ctx, const zscan_rr_t *rr)
-{
-	load_ctx_t *c = ctx;
-	int rc = zone_builder_add(c->b, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen,
-				  rr->file, rr->line, rr->col);
-	/* a record outside the zone was reported and dropped: go on */
-	return rc == ERR_NOTZONE ? 0 : rc;
-}
-
-static void on_scan_error(void *ctx, const char *file, unsigned line, unsigned col,
-			  zscan_sev_t sev, const char *msg)
-{
-	load_ctx_t *c = ctx;
-	zone_sev_t zs = sev == ZSCAN_ERROR ? ZONE_ERROR : sev == ZSCAN_WARNING ? ZONE_WARNING : ZONE_NOTE;
-	tool_problems_add(&c->z->problems, file, line, col, zs, msg);
-}
-
 static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned col,
 			    zone_sev_t sev, const char *msg)
 {
@@ -187,53 +164,12 @@ static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned
 
 int tool_zone_load(tool_zone_t *z)
 {
-	struct stat st;
-	const char *why = NULL;
-	if (stat(z->file, &st) != 0)
-		why = strerror(errno);
-	else if (S_ISDIR(st.st_mode))
-		why = "is a directory";
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	if (why != NULL) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "cannot read zone file: %s", why);
-		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, msg);
-		return TOOL_USAGE;
-	}
-	zone_builder_t *b = zone_builder_new(z->origin, z->file, on_zone_problem, z);
-	if (b == NULL) {
-		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, "out of memory");
-		return TOOL_FAIL;
-	}
-	load_ctx_t ctx = {z, b};
-	zscan_opts_t opts = {
-		.origin = z->origin,
-		.rclass = RRCLASS_IN,
-		.rr = on_rr,
-		.error = on_scan_error,
-		.ctx = &ctx,
-	};
-	int rc = zscan_file(z->file, &opts);
-	if (rc < 0 && rc != ERR_SYNTAX && z->problems.errors == 0) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), "cannot load zone: %s", err_str(rc));
-		tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, msg);
-	}
-	/* the checks run on what parsed, so that one syntax error does not
-	 * hide the other problems; the zone only counts without errors */
-	if (rc == 0 || rc == ERR_SYNTAX) {
-		rc = zone_builder_finish(b, &z->zone);
-		if (rc < 0 && rc != ERR_SEMANTIC)
-			tool_problems_add(&z->problems, z->file, 1, 1, ZONE_ERROR, err_str(rc));
-	}
-	if (z->problems.errors > 0) {
-		zone_free(z->zone);
-		z->zone = NULL;
-	}
-	zone_builder_free(b);
+	int rc = zone_load_file(z->origin, z->file, on_zone_problem, z, &z->zone);
 	tool_problems_sort(&z->problems);
-	return z->zone != NULL ? TOOL_OK : TOOL_FAIL;
+	if (rc == 0)
+		return TOOL_OK;
+	/* a file that cannot be used at all is a usage error, as before */
+	return rc == ERR_SEMANTIC || rc == -ENOMEM ? TOOL_FAIL : TOOL_USAGE;
 }
 
 void tool_zone_free(tool_zone_t *z)

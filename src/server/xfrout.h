@@ -1,0 +1,56 @@
+/*
+ * Outgoing zone transfer (AXFR, RFC 5936; IXFR answered with the full
+ * zone, RFC 1995 §4), as a generator of response messages: the TCP front
+ * end asks for the next message only when the previous ones have drained
+ * (backpressure), so the zone is never built in memory as a whole.
+ *
+ * The transfer owns a zone_t (a clone taken for it), so the version stays
+ * whole however many reloads happen meanwhile.  Not thread safe: one
+ * transfer belongs to one TCP thread.
+ */
+#ifndef NSF_SERVER_XFROUT_H
+#define NSF_SERVER_XFROUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "zone/zone.h"
+
+/* The soft size of one message: filled until it passes this, so a message
+ * is at most XFROUT_MSG_TARGET plus one RR (< 65535). */
+#define XFROUT_MSG_TARGET 16384
+
+typedef struct xfrout xfrout_t;
+
+/*
+ * A transfer of zone z (taken over) in answer to a query with this id,
+ * qname (validated wire name, as asked), qtype (AXFR or IXFR) for peer
+ * (text, copied, for the log).  NULL on ENOMEM (z is then not taken).
+ */
+xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtype,
+		     const char *peer);
+
+/*
+ * Writes the next message into buf[0..cap) (cap >= 65535).  Returns 0 with
+ * *len set, ERR_NOTFOUND when the last message was already written, or
+ * another negative error (the transfer cannot go on).
+ */
+int xfrout_next(xfrout_t *x, uint8_t *buf, size_t cap, size_t *len);
+
+/*
+ * Ends the transfer with the one structured log line (zone, peer, serial,
+ * messages, bytes, duration; error NULL when it completed, else why it
+ * stopped) and frees it.  Returns the zone it held, for the caller to
+ * release.
+ */
+zone_t *xfrout_end(xfrout_t *x, const char *error);
+
+/*
+ * A REFUSED response to the transfer query q[0..qlen) (copied header id,
+ * opcode, RD, and the question) in out[0..cap); returns 0 with *outlen or
+ * an error.  For a query answer_query passed on as ANSWER_XFR (so valid).
+ */
+int xfrout_refused(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, size_t *outlen);
+
+#endif

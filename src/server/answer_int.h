@@ -61,6 +61,13 @@ typedef struct {
 	size_t nproof;
 	const zone_node_t *addl[ANS_ADDL_MAX];
 	size_t naddl;
+	/* wildcard answers met along a CNAME chain: their proofs go to the
+	 * authority section, after the whole answer section (ans_flush_wild) */
+	struct {
+		const uint8_t *name; /* stable: the query's, zone rdata, or synth */
+		int ce;
+	} wild[ANS_CHAIN_MAX + 1];
+	size_t nwild;
 } ans_t;
 
 /* ---- answer_zone.c: RFC 1034 §4.3.2 from one zone */
@@ -78,6 +85,8 @@ int ans_put_rrset(ans_t *a, int sec, const uint8_t *owner, const zone_node_t *n,
 bool ans_rrsig_of(const zone_node_t *n, uint16_t type, zone_rrset_t *out);
 /* SOA of the apex in the authority section with the negative TTL. */
 void ans_put_soa_neg(ans_t *a);
+/* Writes the pending wildcard proofs; call before the authority section. */
+void ans_flush_wild(ans_t *a);
 
 /* ---- answer_dnssec.c: denial proofs (RFC 4035 §3.1.3, RFC 5155 §7.2) */
 void ans_dnssec_init(ans_t *a);

@@ -98,8 +98,19 @@ int ans_put_rrset(ans_t *a, int sec, const uint8_t *owner, const zone_node_t *n,
 	return ERR_SPACE;
 }
 
+void ans_flush_wild(ans_t *a)
+{
+	for (size_t i = 0; i < a->nwild; i++) {
+		ans_name_t nm;
+		ans_name_init(&nm, a->wild[i].name);
+		ans_proof_wild_answer(a, &nm, a->wild[i].ce);
+	}
+	a->nwild = 0;
+}
+
 void ans_put_soa_neg(ans_t *a)
 {
+	ans_flush_wild(a);
 	zone_rrset_t soa;
 	if (!zone_node_rrset(a->apex, RRTYPE_SOA, &soa))
 		return;
@@ -144,6 +155,7 @@ static bool addl_seen(ans_t *a, const zone_node_t *n)
  * glue of a referral), others are optional (RFC 2181 §9). */
 static void put_additional(ans_t *a, const zone_rrset_t *rs, const uint8_t *glue_below)
 {
+	ans_flush_wild(a);
 	size_t pos = 0;
 	const uint8_t *rd;
 	uint16_t len;
@@ -241,6 +253,7 @@ static void referral(ans_t *a, const ans_name_t *nm, const lookup_t *l, bool fir
 		return;
 	if (first)
 		msg_build_set_flags(&a->b, msg_build_flags(&a->b) & (uint16_t)~MSG_FLAG_AA);
+	ans_flush_wild(a);
 	if (ans_put_rrset(a, MSG_SEC_AUTHORITY, owner, l->node, &ns, UINT32_MAX, true) != 0)
 		return;
 	if (a->dnssec)
@@ -286,7 +299,7 @@ static bool dname_subst(const ans_name_t *nm, int depth, const uint8_t *target, 
 	return true;
 }
 
-void ans_zone(ans_t *a, const uint8_t *qname)
+static void zone_chain(ans_t *a, const uint8_t *qname)
 {
 	const uint8_t *seen[ANS_CHAIN_MAX + 1];
 	int nseen = 0;
@@ -370,8 +383,12 @@ void ans_zone(ans_t *a, const uint8_t *qname)
 			/* RFC 1034 §4.3.2 step 3a: the CNAME, then its target */
 			if (ans_put_rrset(a, MSG_SEC_ANSWER, cur, n, &rs, UINT32_MAX, true) != 0)
 				return;
-			if (wild && a->dnssec)
-				ans_proof_wild_answer(a, &nm, l.depth);
+			if (wild && a->dnssec && a->nwild <= ANS_CHAIN_MAX) {
+				/* RFC 4035 §3.1.3.3 / RFC 5155 §7.2.6, once the
+				 * answer section is complete */
+				a->wild[a->nwild].name = cur;
+				a->wild[a->nwild++].ce = l.depth;
+			}
 			const uint8_t *rd;
 			uint16_t len;
 			size_t pos = 0;
@@ -395,6 +412,7 @@ void ans_zone(ans_t *a, const uint8_t *qname)
 			if (wild && a->dnssec)
 				ans_proof_wild_answer(a, &nm, l.depth);
 			put_additional(a, &rs, NULL);
+			ans_flush_wild(a);
 			return;
 		}
 		/* RFC 2308 §2.2: NODATA */
@@ -407,4 +425,11 @@ void ans_zone(ans_t *a, const uint8_t *qname)
 		}
 		return;
 	}
+}
+
+void ans_zone(ans_t *a, const uint8_t *qname)
+{
+	a->nwild = 0;
+	zone_chain(a, qname);
+	ans_flush_wild(a); /* a chain that ended in a CNAME out of the zone */
 }

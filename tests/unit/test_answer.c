@@ -259,6 +259,34 @@ static const acase_t NSEC[] = {
 	{"MX signed additional", DB_NSEC, "example.com", RRTYPE_MX, F_DO, 0, 0, "aa", "example.com. MX | example.com. MX" S("MX"), "",
 	 "mail.example.com. A | mail.example.com. RRSIG/A | mail.example.com. AAAA | mail.example.com. RRSIG/AAAA"},
 };
+
+#define N3(h) " | " h ".example.com. NSEC3 | " h ".example.com. RRSIG/NSEC3"
+#define H_APEX "rd273ciq2d7fkf7s7hvgfs4irs5vinlu"
+static const acase_t NSEC3[] = {
+	{"NODATA (RFC 5155 7.2.3)", DB_NSEC3, "www.example.com", RRTYPE_TXT, F_DO, 0, 0, "aa", "",
+	 SOA_ S("SOA") N3("fk29vpd51h1rdbq98pnku1mt44hge6cu"), ""},
+	{"NXDOMAIN (7.2.2)", DB_NSEC3, "nothere.example.com", RRTYPE_A, F_DO, 0, 3, "aa", "",
+	 SOA_ S("SOA") N3(H_APEX) N3("aejbnjtul9bh4ss9g72fsls4ddj2udqa") N3("5jr540crhc8vtljv10h8tts005gi691s"), ""},
+	{"wildcard answer (7.2.6)", DB_NSEC3, "x.wild.example.com", RRTYPE_A, F_DO, 0, 0, "aa",
+	 "x.wild.example.com. A | x.wild.example.com. RRSIG/A", "aejbnjtul9bh4ss9g72fsls4ddj2udqa.example.com. NSEC3 | aejbnjtul9bh4ss9g72fsls4ddj2udqa.example.com. RRSIG/NSEC3", ""},
+	{"wildcard NODATA (7.2.5)", DB_NSEC3, "x.wild.example.com", RRTYPE_MX, F_DO, 0, 0, "aa", "",
+	 SOA_ S("SOA") N3("14vtk8h0rfqcpkvfov5ghtcggccd7e0f") N3("aejbnjtul9bh4ss9g72fsls4ddj2udqa") N3("qutmad2ctrsc8nr21tughd9d5i34hu79"), ""},
+	{"ENT NODATA", DB_NSEC3, "b.wild.example.com", RRTYPE_A, F_DO, 0, 0, "aa", "",
+	 SOA_ S("SOA") N3("s64b0oq4hb277prooc4evqce3o82t9g2"), ""},
+	{"ENT blocks wildcard", DB_NSEC3, "q.b.wild.example.com", RRTYPE_A, F_DO, 0, 3, "aa", "",
+	 SOA_ S("SOA") N3("s64b0oq4hb277prooc4evqce3o82t9g2") N3(H_APEX) N3("fsm30tok3a95lob9cvnnab5q9cdt9d7o"), ""},
+	{"unsigned referral (7.2.7)", DB_NSEC3, "sibling.example.com", RRTYPE_A, F_DO, 0, 0, "", "",
+	 "sibling.example.com. NS" N3("ftd08f5rofbffsc4m21s0hft52gmc70e"), "ns.sibling.example.com. A"},
+	{"no DS (7.2.4)", DB_NSEC3, "sibling.example.com", RRTYPE_DS, F_DO, 0, 0, "aa", "",
+	 SOA_ S("SOA") N3("ftd08f5rofbffsc4m21s0hft52gmc70e"), ""},
+	{"signed referral", DB_NSEC3, "sub.example.com", RRTYPE_A, F_DO, 0, 0, "", "",
+	 "sub.example.com. NS | sub.example.com. NS | sub.example.com. DS | sub.example.com. RRSIG/DS", NULL},
+	{"wildcard CNAME", DB_NSEC3, "x.cw.example.com", RRTYPE_A, F_DO, 0, 0, "aa",
+	 "x.cw.example.com. CNAME | x.cw.example.com. RRSIG/CNAME | www.example.com. A | www.example.com. RRSIG/A",
+	 "4mp35fnlln1imtmqi3n68mh3s0ges4ag.example.com. NSEC3 | 4mp35fnlln1imtmqi3n68mh3s0ges4ag.example.com. RRSIG/NSEC3", ""},
+	{"YXDOMAIN signed", DB_NSEC3, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.long.example.com", RRTYPE_A, F_DO, 0, 6, "aa",
+	 "long.example.com. DNAME | long.example.com. RRSIG/DNAME", "", ""},
+};
 /* clang-format on */
 
 static void run_table(const acase_t *t, size_t n)
@@ -284,6 +312,12 @@ static void test_nsec(void **state)
 
 /* The negative TTL is min(SOA TTL, MINIMUM) (RFC 2308 §3): 300, and the
  * RRSIG of the SOA with it. */
+static void test_nsec3(void **state)
+{
+	(void)state;
+	run_table(NSEC3, sizeof(NSEC3) / sizeof(NSEC3[0]));
+}
+
 static void test_negative_ttl(void **state)
 {
 	(void)state;
@@ -595,6 +629,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_nsec),
+		cmocka_unit_test(test_nsec3),
 		cmocka_unit_test(test_negative_ttl),
 		cmocka_unit_test(test_truncation_limits),
 		cmocka_unit_test(test_edns),

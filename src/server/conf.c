@@ -55,13 +55,13 @@ typedef struct {
 } cw_t;
 
 static void cw_vreport(cw_t *w, unsigned line, unsigned col, conf_sev_t sev, const char *fmt,
-		       va_list ap)
+                       va_list ap)
 {
 	char msg[512];
 	if (sev == CONF_ERROR && ++w->errors > CONF_MAX_ERRORS) {
 		if (w->errors == CONF_MAX_ERRORS + 1 && w->report != NULL)
 			w->report(w->ctx, w->file, line, col, CONF_NOTE,
-				  "too many errors, not reporting more");
+			          "too many errors, not reporting more");
 		return;
 	}
 	if (w->report == NULL)
@@ -70,8 +70,8 @@ static void cw_vreport(cw_t *w, unsigned line, unsigned col, conf_sev_t sev, con
 	w->report(w->ctx, w->file, line, col, sev, msg);
 }
 
-__attribute__((format(printf, 4, 5))) static void cw_err(cw_t *w, const ynode_t *at,
-							  conf_sev_t sev, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void cw_err(cw_t *w, const ynode_t *at, conf_sev_t sev,
+                                                         const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -85,7 +85,7 @@ static void ytree_err(void *ctx, unsigned line, unsigned col, const char *msg)
 	if (++w->errors > CONF_MAX_ERRORS) {
 		if (w->errors == CONF_MAX_ERRORS + 1 && w->report != NULL)
 			w->report(w->ctx, w->file, line, col, CONF_NOTE,
-				  "too many errors, not reporting more");
+			          "too many errors, not reporting more");
 		return;
 	}
 	if (w->report != NULL)
@@ -238,7 +238,8 @@ static const char *parse_prefix(const char *s, size_t len, conf_prefix_t *out, b
 			v = v * 10 + (unsigned)(sl[1 + i] - '0');
 		}
 		if (v > maxb)
-			return fam == AF_INET ? "prefix length above 32" : "prefix length above 128";
+			return fam == AF_INET ? "prefix length above 32"
+			                      : "prefix length above 128";
 		bits = (unsigned)v;
 	}
 	out->family = fam;
@@ -422,7 +423,7 @@ static void parse_scalar(cw_t *w, const conf_opt_t *o, const ynode_t *v, void *d
 			allowed[0] = 0;
 			for (int k = 0; o->values[k] != NULL && n < sizeof allowed; k++)
 				n += (size_t)snprintf(allowed + n, sizeof allowed - n, "%s%s",
-						      k ? ", " : "", o->values[k]);
+				                      k ? ", " : "", o->values[k]);
 			cw_err(w, v, CONF_ERROR, "%s: unknown value %s (allowed: %s)", o->name,
 			       Q(v), allowed);
 			return;
@@ -552,7 +553,7 @@ static const ynode_t *default_node(cw_t *w, const conf_opt_t *o)
 
 /* Fills item from the mapping m; vals[0..n_opts) get the value nodes. */
 static void walk_item(cw_t *w, const conf_section_t *sec, const ynode_t *m, char *item,
-		      const ynode_t **vals)
+                      const ynode_t **vals)
 {
 	const ynode_t **keys = arena_alloc(&w->tmp, sec->n_opts * sizeof *keys);
 	if (keys == NULL) {
@@ -564,7 +565,8 @@ static void walk_item(cw_t *w, const conf_section_t *sec, const ynode_t *m, char
 		const ynode_t *v = k->next;
 		char qbuf[100];
 		if (k->kind != YN_SCALAR) {
-			cw_err(w, k, CONF_ERROR, "a key must be a plain name, not %s", kind_name(k));
+			cw_err(w, k, CONF_ERROR, "a key must be a plain name, not %s",
+			       kind_name(k));
 			continue;
 		}
 		size_t i;
@@ -585,6 +587,8 @@ static void walk_item(cw_t *w, const conf_section_t *sec, const ynode_t *m, char
 		keys[i] = k;
 		vals[i] = v;
 		parse_value(w, &sec->opts[i], v, item);
+		if ((sec->opts[i].flags & CO_SECRET) && v->kind == YN_SCALAR)
+			explicit_bzero((char *)v->text, v->len); /* our own node: not const */
 	}
 	for (size_t i = 0; i < sec->n_opts; i++) {
 		const conf_opt_t *o = &sec->opts[i];
@@ -651,8 +655,9 @@ static void walk_section(cw_t *w, conf_section_id_t s, const ynode_t *v)
 	for (const ynode_t *e = v->first; e != NULL && !w->oom; e = e->next, i++) {
 		nodes[i] = e;
 		if (e->kind != YN_MAP) {
-			cw_err(w, e, CONF_ERROR, "an item of section '%s' must be a mapping, not %s",
-			       sec->name, is_null(e) ? "empty" : kind_name(e));
+			cw_err(w, e, CONF_ERROR,
+			       "an item of section '%s' must be a mapping, not %s", sec->name,
+			       is_null(e) ? "empty" : kind_name(e));
 			continue;
 		}
 		walk_item(w, sec, e, items + i * sec->size, vals + i * sec->n_opts);
@@ -662,7 +667,7 @@ static void walk_section(cw_t *w, conf_section_id_t s, const ynode_t *v)
 /* ---- checks across items ---- */
 
 typedef struct {
-	const char *id;	    /* remote, acl */
+	const char *id;      /* remote, acl */
 	const uint8_t *name; /* key, zone */
 	size_t idx;
 } idx_t;
@@ -726,7 +731,7 @@ static idx_t *build_index(cw_t *w, conf_section_id_t s, size_t *count)
 		/* report the later one (in file order) against the first */
 		size_t first = i - 1;
 		while (first > 0 && (ix[first - 1].name ? name_equal(ix[first - 1].name, b.name)
-							: strcmp(ix[first - 1].id, b.id) == 0))
+		                                        : strcmp(ix[first - 1].id, b.id) == 0))
 			first--;
 		const ynode_t *fn = w->vals[s][ix[first].idx * sec->n_opts + (size_t)id_opt];
 		const ynode_t *bn = w->vals[s][b.idx * sec->n_opts + (size_t)id_opt];
@@ -752,8 +757,8 @@ static void check_keys(cw_t *w)
 		if (k->id == NULL)
 			continue;
 		if (name_from_text(k->id, strlen(k->id), (const uint8_t *)"", k->name, &nl) != 0) {
-			const ynode_t *v = w->vals[CS_KEY][i * conf_sections[CS_KEY].n_opts +
-							   (size_t)id_opt];
+			const ynode_t *v =
+			    w->vals[CS_KEY][i * conf_sections[CS_KEY].n_opts + (size_t)id_opt];
 			cw_err(w, v, CONF_ERROR, "id: %s is not a valid DNS name (a TSIG key name)",
 			       Q(v));
 			k->id = NULL;
@@ -773,7 +778,7 @@ static void resolve_refs(cw_t *w, idx_t **ix, const size_t *nix)
 		char qbuf[100];
 		if (p->target == CS_KEY) {
 			if (name_from_text(p->node->text, p->node->len, (const uint8_t *)"", name,
-					   &nl) == 0)
+			                   &nl) == 0)
 				want.name = name, want.id = NULL;
 			else
 				goto unknown;
@@ -783,7 +788,8 @@ static void resolve_refs(cw_t *w, idx_t **ix, const size_t *nix)
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			const idx_t *m = &ix[p->target][mid];
-			int c = want.name ? name_compare(m->name, want.name) : strcmp(m->id, want.id);
+			int c =
+			    want.name ? name_compare(m->name, want.name) : strcmp(m->id, want.id);
 			if (c < 0)
 				lo = mid + 1;
 			else
@@ -791,7 +797,8 @@ static void resolve_refs(cw_t *w, idx_t **ix, const size_t *nix)
 		}
 		if (lo < nix[p->target]) {
 			const idx_t *m = &ix[p->target][lo];
-			if (want.name ? name_equal(m->name, want.name) : strcmp(m->id, want.id) == 0)
+			if (want.name ? name_equal(m->name, want.name)
+			              : strcmp(m->id, want.id) == 0)
 				hit = m;
 		}
 		if (hit != NULL) {
@@ -871,8 +878,8 @@ static int walk_root(cw_t *w, const ynode_t *root)
 	const ynode_t *keys[CS__COUNT] = {0};
 	char qbuf[100];
 	if (root != NULL && !is_null(root) && root->kind != YN_MAP) {
-		cw_err(w, root, CONF_ERROR, "the configuration must be a mapping of sections, not %s",
-		       kind_name(root));
+		cw_err(w, root, CONF_ERROR,
+		       "the configuration must be a mapping of sections, not %s", kind_name(root));
 		root = NULL;
 	}
 	if (root != NULL && root->kind == YN_MAP) {
@@ -950,8 +957,7 @@ void conf_free(conf_t *c)
 }
 
 /* Walks root (or parses data when root is NULL) into a new conf_t. */
-static int conf_build(cw_t *w, const char *data, size_t len, const ynode_t *root,
-		      conf_t **out)
+static int conf_build(cw_t *w, const char *data, size_t len, const ynode_t *root, conf_t **out)
 {
 	int rc = 0;
 	*out = NULL;
@@ -986,7 +992,7 @@ done:
 }
 
 int conf_load_buffer(const char *name, const char *data, size_t len, conf_t **out,
-		     conf_report_t report, void *ctx)
+                     conf_report_t report, void *ctx)
 {
 	cw_t w = {.file = name, .report = report, .ctx = ctx};
 	arena_init(&w.tmp, 65536);
@@ -1026,6 +1032,7 @@ int conf_load(const char *path, conf_t **out, conf_report_t report, void *ctx)
 		return rc;
 	}
 	rc = conf_load_buffer(path, buf, len, out, report, ctx);
+	explicit_bzero(buf, len); /* it holds the key secrets */
 	free(buf);
 	return rc;
 }

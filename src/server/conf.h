@@ -28,16 +28,16 @@
 #include "common/arena.h"
 #include "dns/name.h"
 
-#define CONF_MAX_ERRORS	    100
-#define CONF_MAX_DEPTH	    32 /* YAML nesting limit (the schema needs 4) */
+#define CONF_MAX_ERRORS      100
+#define CONF_MAX_DEPTH       32 /* YAML nesting limit (the schema needs 4) */
 #define CONF_DEFAULT_STORAGE "/var/lib/nsfleet"
-#define CONF_QUICK_FILE	    "command line"
+#define CONF_QUICK_FILE      "command line"
 
 typedef enum { CONF_ERROR = 0, CONF_WARNING = 1, CONF_NOTE = 2 } conf_sev_t;
 
 /* msg has no position prefix; file and msg are borrowed for the call only. */
 typedef void (*conf_report_t)(void *ctx, const char *file, unsigned line, unsigned col,
-			      conf_sev_t sev, const char *msg);
+                              conf_sev_t sev, const char *msg);
 
 /* ADDR@PORT: an IPv4 or IPv6 socket address (sa.ss_family AF_INET/AF_INET6). */
 typedef struct {
@@ -47,9 +47,9 @@ typedef struct {
 
 /* A CIDR prefix; host bits are zero. */
 typedef struct {
-	int family;	  /* AF_INET or AF_INET6 */
+	int family;       /* AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* 4 octets used for AF_INET */
-	unsigned bits;	  /* 0..32 or 0..128 */
+	unsigned bits;    /* 0..32 or 0..128 */
 } conf_prefix_t;
 
 typedef enum {
@@ -85,38 +85,38 @@ typedef struct {
 
 typedef struct {
 	conf_addr_list_t listen;   /* may be empty */
-	unsigned udp_workers;	   /* 1..256, default: number of CPUs */
-	unsigned tcp_workers;	   /* 1..256, default: number of CPUs */
-	const char *storage;	   /* default CONF_DEFAULT_STORAGE */
-	const char *control;	   /* control socket path, NULL: none */
-	bool has_metrics;	   /* metrics set */
-	conf_addr_t metrics;	   /* Prometheus endpoint */
-	const char *identity;	   /* NSID and id.server; NULL: none (REFUSED) */
-	const char *version;	   /* version.bind; NULL: REFUSED */
+	unsigned udp_workers;      /* 1..256, default: number of CPUs */
+	unsigned tcp_workers;      /* 1..256, default: number of CPUs */
+	const char *storage;       /* default CONF_DEFAULT_STORAGE */
+	const char *control;       /* control socket path, NULL: none */
+	bool has_metrics;          /* metrics set */
+	conf_addr_t metrics;       /* Prometheus endpoint */
+	const char *identity;      /* NSID and id.server; NULL: none (REFUSED) */
+	const char *version;       /* version.bind; NULL: REFUSED */
 	unsigned udp_max_payload;  /* 512..4096, default 1232 */
 	unsigned tcp_idle_timeout; /* seconds, default 10 */
 	unsigned tcp_max_clients;  /* default 1000 */
 } conf_server_t;
 
 typedef struct {
-	const char *id;		    /* as written */
-	uint8_t name[NAME_MAXLEN];  /* id as an absolute DNS name (the TSIG key name) */
+	const char *id;            /* as written */
+	uint8_t name[NAME_MAXLEN]; /* id as an absolute DNS name (the TSIG key name) */
 	conf_algorithm_t algorithm;
-	uint8_t *secret;	    /* decoded; wiped by conf_free */
+	uint8_t *secret; /* decoded; wiped by conf_free */
 	size_t secret_len;
 } conf_key_t;
 
 typedef struct {
 	const char *id;
 	conf_addr_list_t address; /* at least one */
-	const conf_key_t *key;	  /* NULL: unsigned */
+	const conf_key_t *key;    /* NULL: unsigned */
 } conf_remote_t;
 
 typedef struct {
 	const char *id;
 	conf_prefix_list_t address; /* empty: any address */
-	const conf_key_t *key;	    /* non-NULL: requests must be signed with it */
-	unsigned actions;	    /* CONF_ACTION_* bits */
+	const conf_key_t *key;      /* non-NULL: requests must be signed with it */
+	unsigned actions;           /* CONF_ACTION_* bits */
 } conf_acl_t;
 
 typedef struct {
@@ -129,12 +129,12 @@ typedef struct {
 } conf_acl_refs_t;
 
 typedef struct {
-	uint8_t domain[NAME_MAXLEN]; /* the origin, wire form */
-	const char *domain_text;     /* as written */
-	conf_role_t role;	     /* default primary */
-	const char *file;	     /* as written, default "<domain>.zone" ("root.zone") */
-	const char *path;	     /* what to open: file, joined to storage if relative
-					(quick mode: file as given) */
+	uint8_t domain[NAME_MAXLEN];  /* the origin, wire form */
+	const char *domain_text;      /* as written */
+	conf_role_t role;             /* default primary */
+	const char *file;             /* as written, default "<domain>.zone" ("root.zone") */
+	const char *path;             /* what to open: file, joined to storage if relative
+	                                 (quick mode: file as given) */
 	conf_remote_refs_t primaries; /* required for a secondary */
 	conf_remote_refs_t notify;
 	conf_acl_refs_t acl;
@@ -165,7 +165,7 @@ typedef struct {
 	conf_acl_list_t acl;
 	conf_zone_list_t zone;
 	const char *source; /* the file name, or CONF_QUICK_FILE */
-	arena_t arena;	    /* owns all of the above */
+	arena_t arena;      /* owns all of the above */
 } conf_t;
 
 /*
@@ -179,7 +179,7 @@ int conf_load(const char *path, conf_t **out, conf_report_t report, void *ctx);
 
 /* The same from data[0..len); name is the file name used in reports. */
 int conf_load_buffer(const char *name, const char *data, size_t len, conf_t **out,
-		     conf_report_t report, void *ctx);
+                     conf_report_t report, void *ctx);
 
 /* Quick mode (doc/nsfleetd.md).  Arrays are borrowed; n_* may be 0. */
 typedef struct {
@@ -187,10 +187,10 @@ typedef struct {
 	size_t n_listen;
 	const char *const *zone; /* "NAME=FILE", role primary, FILE relative to the cwd */
 	size_t n_zone;
-	const char *identity;	       /* NULL: none */
-	unsigned udp_workers;	       /* 0: default */
+	const char *identity;              /* NULL: none */
+	unsigned udp_workers;              /* 0: default */
 	const char *const *allow_transfer; /* prefixes; become one acl "allow-transfer"
-					      with action transfer on every zone */
+	                                      with action transfer on every zone */
 	size_t n_allow_transfer;
 	const char *control; /* NULL: none */
 } conf_quick_t;
@@ -199,7 +199,9 @@ typedef struct {
  * as conf_load; problems have file CONF_QUICK_FILE and line 0. */
 int conf_from_quick(const conf_quick_t *q, conf_t **out, conf_report_t report, void *ctx);
 
-/* Frees c and wipes the key secrets.  NULL is fine. */
+/* Frees c and wipes the key secrets.  NULL is fine.  (The parse tree and
+ * conf_load's file buffer are wiped too; libyaml's transient copies of a
+ * scalar are freed unwiped, which we cannot change from here.) */
 void conf_free(conf_t *c);
 
 /* The zone of exactly this origin (case-insensitive), or NULL. */
@@ -217,7 +219,7 @@ const conf_key_t *conf_key_find(const conf_t *c, const uint8_t *name);
  * prefixes.  No zone, no acl: denied.
  */
 bool conf_acl_allows(const conf_t *c, const uint8_t *zone, const struct sockaddr *client,
-		     unsigned action, const char *key_id);
+                     unsigned action, const char *key_id);
 
 /* Whether prefix p contains the address sa (IPv4-mapped IPv6 as IPv4). */
 bool conf_prefix_match(const conf_prefix_t *p, const struct sockaddr *sa);

@@ -50,14 +50,13 @@ bool conf_prefix_match(const conf_prefix_t *p, const struct sockaddr *sa)
 }
 
 bool conf_acl_allows(const conf_t *c, const uint8_t *zone, const struct sockaddr *client,
-		     unsigned action, const char *key_id)
+                     unsigned action, const char *key_id)
 {
 	const conf_zone_t *z = conf_zone_find(c, zone);
 	uint8_t kname[NAME_MAXLEN];
 	size_t klen;
-	bool signed_ok = key_id != NULL &&
-			 name_from_text(key_id, strlen(key_id), (const uint8_t *)"", kname,
-					&klen) == 0;
+	bool signed_ok = key_id != NULL && name_from_text(key_id, strlen(key_id),
+	                                                  (const uint8_t *)"", kname, &klen) == 0;
 	if (z == NULL || client == NULL)
 		return false;
 	for (size_t i = 0; i < z->acl.n; i++) {

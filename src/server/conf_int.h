@@ -22,9 +22,9 @@ struct ynode {
 	unsigned line, col; /* 1-based; 0 for nodes made from the command line */
 	const char *text;   /* scalars: NUL-terminated (may hold NULs before len) */
 	size_t len;
-	bool plain;	    /* a plain (unquoted) scalar: may be null or a bool */
+	bool plain;                   /* a plain (unquoted) scalar: may be null or a bool */
 	ynode_t *first, *last, *next; /* children; a map's are key, value, key, ... */
-	size_t n;		      /* number of children */
+	size_t n;                     /* number of children */
 };
 
 typedef void (*ytree_err_t)(void *ctx, unsigned line, unsigned col, const char *msg);
@@ -36,7 +36,7 @@ typedef void (*ytree_err_t)(void *ctx, unsigned line, unsigned col, const char *
  * err; after a libyaml error nothing of the tree is kept) or -ENOMEM.
  */
 int ytree_parse(arena_t *a, const char *data, size_t len, ynode_t **root, ytree_err_t err,
-		void *ctx);
+                void *ctx);
 
 /* Node constructors for quick mode (line 0). NULL when out of memory. */
 ynode_t *ynode_new(arena_t *a, ynode_kind_t kind);
@@ -46,16 +46,16 @@ void ynode_append(ynode_t *parent, ynode_t *child);
 /* ---- the schema ---- */
 
 typedef enum {
-	CT_STR,	    /* string; max = longest length (0: any), min = shortest */
-	CT_INT,	    /* unsigned decimal integer in min..max */
+	CT_STR,     /* string; max = longest length (0: any), min = shortest */
+	CT_INT,     /* unsigned decimal integer in min..max */
 	CT_BOOL,    /* true/false (also yes/no, on/off) */
 	CT_ENUM,    /* one of values[], stored as an int-sized enum */
 	CT_FLAGS,   /* a list of values[], stored as unsigned bits 1 << index */
 	CT_ADDR,    /* ADDR[@PORT], min = default port; conf_addr_t */
 	CT_PREFIX,  /* ADDR[/BITS]; conf_prefix_t */
 	CT_NAME,    /* a DNS name, absolute; uint8_t[NAME_MAXLEN] */
-	CT_REF,	    /* the id of an item of section ref; const T * */
-	CT_B64,	    /* base64 octets, uint8_t * at off, size_t at aux */
+	CT_REF,     /* the id of an item of section ref; const T * */
+	CT_B64,     /* base64 octets, uint8_t * at off, size_t at aux */
 	CT_VERSION, /* a string, or false / "" for none (NULL) */
 } conf_type_t;
 
@@ -74,19 +74,19 @@ typedef struct {
 	unsigned flags;
 	unsigned long min, max;
 	const char *const *values; /* CT_ENUM, CT_FLAGS: NULL-terminated */
-	conf_section_id_t ref;	   /* CT_REF */
-	const char *def;	   /* default, parsed as YAML text when absent; NULL: none */
-	const char *def_doc;	   /* default as documented when computed (def NULL) */
-	size_t off;		   /* where the value lives in the item */
-	size_t aux;		   /* CT_B64: offset of the length; CT_NAME+CO_ID: of the text */
+	conf_section_id_t ref;     /* CT_REF */
+	const char *def;           /* default, parsed as YAML text when absent; NULL: none */
+	const char *def_doc;       /* default as documented when computed (def NULL) */
+	size_t off;                /* where the value lives in the item */
+	size_t aux;                /* CT_B64: offset of the length; CT_NAME+CO_ID: of the text */
 	const char *help;
 } conf_opt_t;
 
 typedef struct {
 	const char *name;
-	bool multi;	     /* a list of items (else one mapping) */
-	size_t size;	     /* of one item */
-	size_t off;	     /* in conf_t: the item (single) or its list { T *v; size_t n } */
+	bool multi;  /* a list of items (else one mapping) */
+	size_t size; /* of one item */
+	size_t off;  /* in conf_t: the item (single) or its list { T *v; size_t n } */
 	const conf_opt_t *opts;
 	size_t n_opts;
 	const char *help;

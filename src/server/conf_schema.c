@@ -11,11 +11,10 @@
 
 #include "server/conf_int.h"
 
-static const char *const ALGORITHMS[] = {"hmac-md5",    "hmac-sha1",   "hmac-sha224",
-					  "hmac-sha256", "hmac-sha384", "hmac-sha512", NULL};
+static const char *const ALGORITHMS[] = {"hmac-md5",    "hmac-sha1",   "hmac-sha224", "hmac-sha256",
+                                         "hmac-sha384", "hmac-sha512", NULL};
 static const char *const ROLES[] = {"primary", "secondary", NULL};
-static const char *const SERIAL_POLICIES[] = {"keep", "increment", "unixtime", "dateserial",
-					       NULL};
+static const char *const SERIAL_POLICIES[] = {"keep", "increment", "unixtime", "dateserial", NULL};
 static const char *const ACTIONS[] = {"transfer", "notify", "update", NULL};
 
 _Static_assert(sizeof(conf_algorithm_t) == sizeof(int), "enums are stored as int");
@@ -40,8 +39,8 @@ static const conf_opt_t SERVER[] = {
     {"identity", CT_STR, 0, 1, 255, NULL, 0, NULL, "none", S(identity), 0,
      "Server identity, sent as NSID and in CH TXT `id.server`; without it those are "
      "refused."},
-    {"version", CT_VERSION, 0, 0, 255, NULL, 0, "nsfleet " NSF_VERSION, "`nsfleet <version>`", S(version), 0,
-     "Answer to CH TXT `version.bind`; `false` or `\"\"` refuses the query."},
+    {"version", CT_VERSION, 0, 0, 255, NULL, 0, "nsfleet " NSF_VERSION, "`nsfleet <version>`",
+     S(version), 0, "Answer to CH TXT `version.bind`; `false` or `\"\"` refuses the query."},
     {"udp-max-payload", CT_INT, 0, 512, 4096, NULL, 0, "1232", NULL, S(udp_max_payload), 0,
      "Largest UDP answer with EDNS, in octets."},
     {"tcp-idle-timeout", CT_INT, 0, 1, 3600, NULL, 0, "10", NULL, S(tcp_idle_timeout), 0,
@@ -57,8 +56,8 @@ static const conf_opt_t KEY[] = {
      "The key's name, a DNS name (the TSIG key name; `xfr` means `xfr.`)."},
     {"algorithm", CT_ENUM, CO_REQUIRED, 0, 0, ALGORITHMS, 0, NULL, NULL, K(algorithm), 0,
      "The TSIG algorithm."},
-    {"secret", CT_B64, CO_REQUIRED | CO_SECRET, 1, 0, NULL, 0, NULL, NULL, K(secret),
-     K(secret_len), "The shared secret in base64 (`nsfleet tsig-keygen` makes one)."},
+    {"secret", CT_B64, CO_REQUIRED | CO_SECRET, 1, 0, NULL, 0, NULL, NULL, K(secret), K(secret_len),
+     "The shared secret in base64 (`nsfleet tsig-keygen` makes one)."},
 };
 #undef K
 
@@ -89,8 +88,8 @@ static const conf_opt_t ACL[] = {
 
 #define Z(f) offsetof(conf_zone_t, f)
 static const conf_opt_t ZONE[] = {
-    {"domain", CT_NAME, CO_ID | CO_REQUIRED, 0, 0, NULL, 0, NULL, NULL, Z(domain),
-     Z(domain_text), "The zone's origin (`example.com` and `example.com.` are the same)."},
+    {"domain", CT_NAME, CO_ID | CO_REQUIRED, 0, 0, NULL, 0, NULL, NULL, Z(domain), Z(domain_text),
+     "The zone's origin (`example.com` and `example.com.` are the same)."},
     {"role", CT_ENUM, 0, 0, 0, ROLES, 0, "primary", NULL, Z(role), 0,
      "`primary`: loaded from `file`; `secondary`: transferred from `primaries`."},
     {"file", CT_STR, 0, 1, 4095, NULL, 0, NULL, "`<domain>.zone` (`root.zone` for the root)",
@@ -101,8 +100,7 @@ static const conf_opt_t ZONE[] = {
      "Remotes sent a NOTIFY when the zone changes."},
     {"acl", CT_REF, CO_LIST, 0, 0, NULL, CS_ACL, NULL, "none (nothing allowed)", Z(acl), 0,
      "Access rules (`acl.id`) for transfers, notifies and updates of this zone."},
-    {"serial-policy", CT_ENUM, 0, 0, 0, SERIAL_POLICIES, 0, "increment", NULL,
-     Z(serial_policy), 0,
+    {"serial-policy", CT_ENUM, 0, 0, 0, SERIAL_POLICIES, 0, "increment", NULL, Z(serial_policy), 0,
      "How the SOA serial changes when the server changes the zone (update, signing)."},
 };
 #undef Z
@@ -110,16 +108,17 @@ static const conf_opt_t ZONE[] = {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 const conf_section_t conf_sections[CS__COUNT] = {
     [CS_SERVER] = {"server", false, sizeof(conf_server_t), offsetof(conf_t, server), SERVER,
-		   N(SERVER), "The daemon itself (a mapping)."},
+                   N(SERVER), "The daemon itself (a mapping)."},
     [CS_KEY] = {"key", true, sizeof(conf_key_t), offsetof(conf_t, key), KEY, N(KEY),
-		"TSIG keys (a list)."},
+                "TSIG keys (a list)."},
     [CS_REMOTE] = {"remote", true, sizeof(conf_remote_t), offsetof(conf_t, remote), REMOTE,
-		   N(REMOTE), "Other servers: primaries to transfer from, secondaries to notify "
-			      "(a list)."},
+                   N(REMOTE),
+                   "Other servers: primaries to transfer from, secondaries to notify "
+                   "(a list)."},
     [CS_ACL] = {"acl", true, sizeof(conf_acl_t), offsetof(conf_t, acl), ACL, N(ACL),
-		"Access rules for transfers, notifies and updates (a list)."},
+                "Access rules for transfers, notifies and updates (a list)."},
     [CS_ZONE] = {"zone", true, sizeof(conf_zone_t), offsetof(conf_t, zone), ZONE, N(ZONE),
-		 "The zones served (a list)."},
+                 "The zones served (a list)."},
 };
 #undef N
 
@@ -148,7 +147,7 @@ static const char *type_doc(const conf_opt_t *o, char *buf, size_t cap)
 		size_t n = (size_t)snprintf(buf, cap, "%s", o->type == CT_FLAGS ? "list of " : "");
 		for (int i = 0; o->values[i] != NULL && n < cap; i++)
 			n += (size_t)snprintf(buf + n, cap - n, "%s`%s`", i ? " \\| " : "",
-					      o->values[i]);
+			                      o->values[i]);
 		break;
 	}
 	case CT_ADDR:
@@ -162,7 +161,7 @@ static const char *type_doc(const conf_opt_t *o, char *buf, size_t cap)
 		break;
 	case CT_REF:
 		snprintf(buf, cap, "%s`%s.id`", o->flags & CO_LIST ? "list of " : "",
-			 conf_sections[o->ref].name);
+		         conf_sections[o->ref].name);
 		break;
 	case CT_B64:
 		snprintf(buf, cap, "base64");
@@ -221,8 +220,8 @@ void conf_dump_reference(FILE *f)
 			const conf_opt_t *o = &sec->opts[i];
 			char tbuf[200];
 			const char *def = o->flags & CO_REQUIRED ? "**required**"
-					  : o->def_doc	       ? o->def_doc
-							       : NULL;
+			                  : o->def_doc           ? o->def_doc
+			                                         : NULL;
 			fprintf(f, "| `%s` | %s | ", o->name, type_doc(o, tbuf, sizeof tbuf));
 			if (def != NULL)
 				fputs(def, f);

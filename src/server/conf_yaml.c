@@ -63,7 +63,7 @@ static void offset_pos(const char *data, size_t len, size_t off, unsigned *line,
 }
 
 int ytree_parse(arena_t *a, const char *data, size_t len, ynode_t **root, ytree_err_t err,
-		void *ctx)
+                void *ctx)
 {
 	yaml_parser_t p;
 	ynode_t *stack[CONF_MAX_DEPTH];
@@ -91,11 +91,11 @@ int ytree_parse(arena_t *a, const char *data, size_t len, ynode_t **root, ytree_
 			}
 			if (p.context != NULL)
 				snprintf(msg, sizeof msg, "YAML: %s %s (line %u)",
-					 p.problem ? p.problem : "syntax error", p.context,
-					 (unsigned)p.context_mark.line + 1);
+				         p.problem ? p.problem : "syntax error", p.context,
+				         (unsigned)p.context_mark.line + 1);
 			else
 				snprintf(msg, sizeof msg, "YAML: %s",
-					 p.problem ? p.problem : "syntax error");
+				         p.problem ? p.problem : "syntax error");
 			err(ctx, line, col, msg);
 			*root = NULL;
 			rc = ERR_SYNTAX;
@@ -127,7 +127,7 @@ int ytree_parse(arena_t *a, const char *data, size_t len, ynode_t **root, ytree_
 			break;
 		case YAML_SCALAR_EVENT:
 			n = ynode_scalar(a, (const char *)ev.data.scalar.value,
-					 ev.data.scalar.length);
+			                 ev.data.scalar.length);
 			if (n != NULL)
 				n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			break;
@@ -145,8 +145,7 @@ int ytree_parse(arena_t *a, const char *data, size_t len, ynode_t **root, ytree_
 			break;
 		}
 		yaml_event_delete(&ev);
-		if ((type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || push) &&
-		    n == NULL) {
+		if ((type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || push) && n == NULL) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -161,7 +160,7 @@ int ytree_parse(arena_t *a, const char *data, size_t len, ynode_t **root, ytree_
 		if (push) {
 			if (depth == CONF_MAX_DEPTH) {
 				snprintf(msg, sizeof msg, "nesting deeper than %d levels",
-					 CONF_MAX_DEPTH);
+				         CONF_MAX_DEPTH);
 				err(ctx, line, col, msg);
 				rc = ERR_SYNTAX;
 				*root = NULL;

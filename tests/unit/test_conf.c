@@ -32,7 +32,7 @@ typedef struct {
 } rep_t;
 
 static void on_report(void *ctx, const char *file, unsigned line, unsigned col, conf_sev_t sev,
-		      const char *msg)
+                      const char *msg)
 {
 	rep_t *r = ctx;
 	if (sev == CONF_ERROR)
@@ -50,8 +50,8 @@ static void on_report(void *ctx, const char *file, unsigned line, unsigned col, 
 static void dump(const rep_t *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		printf("  %s:%u:%u: %d: %s\n", r->v[i].file, r->v[i].line, r->v[i].col,
-		       r->v[i].sev, r->v[i].msg);
+		printf("  %s:%u:%u: %d: %s\n", r->v[i].file, r->v[i].line, r->v[i].col, r->v[i].sev,
+		       r->v[i].msg);
 }
 
 static conf_t *load_ok(const char *yaml)
@@ -167,7 +167,7 @@ static void test_contract(void **state)
 	assert_int_equal(a->address.v[1].bits, 32);
 	assert_ptr_equal(a->key, k);
 	assert_int_equal(a->actions,
-			 CONF_ACTION_TRANSFER | CONF_ACTION_NOTIFY | CONF_ACTION_UPDATE);
+	                 CONF_ACTION_TRANSFER | CONF_ACTION_NOTIFY | CONF_ACTION_UPDATE);
 
 	assert_int_equal(c->zone.n, 1);
 	const conf_zone_t *z = &c->zone.v[0];
@@ -208,10 +208,10 @@ static void test_defaults(void **state)
 		conf_free(c);
 	}
 	conf_t *c = load_ok("server:\n  storage: /srv/dns/\n  metrics: ::1\n"
-			    "zone:\n  - domain: Example.ORG.\n  - domain: .\n"
-			    "  - domain: a.example\n    file: /abs/a.zone\n    role: SECONDARY\n"
-			    "    primaries: p\n"
-			    "remote:\n  - id: p\n    address: 192.0.2.1\n");
+	                    "zone:\n  - domain: Example.ORG.\n  - domain: .\n"
+	                    "  - domain: a.example\n    file: /abs/a.zone\n    role: SECONDARY\n"
+	                    "    primaries: p\n"
+	                    "remote:\n  - id: p\n    address: 192.0.2.1\n");
 	check_addr(&c->server.metrics, AF_INET6, "::1", 9153);
 	assert_string_equal(c->zone.v[0].file, "example.org.zone");
 	assert_string_equal(c->zone.v[0].path, "/srv/dns/example.org.zone");
@@ -298,10 +298,8 @@ static const struct {
      "prefix length above 32"},
     {"acl:\n  - id: a\n    action: notify\n    address: [ \"::/129\" ]\n", 4, 16,
      "prefix length above 128"},
-    {"acl:\n  - id: a\n    action: notify\n    address: 10.0.0.0/\n", 4, 14,
-     "bad prefix length"},
-    {"acl:\n  - id: a\n    action: notify\n    address: 10.0.0.0/x\n", 4, 14,
-     "bad prefix length"},
+    {"acl:\n  - id: a\n    action: notify\n    address: 10.0.0.0/\n", 4, 14, "bad prefix length"},
+    {"acl:\n  - id: a\n    action: notify\n    address: 10.0.0.0/x\n", 4, 14, "bad prefix length"},
     /* enums */
     {"zone:\n  - domain: a\n    role: tertiary\n", 3, 11,
      "role: unknown value 'tertiary' (allowed: primary, secondary)"},
@@ -340,8 +338,7 @@ static const struct {
     {"zone:\n  - domain: a\n    notify: nobody\n", 3, 13, "unknown remote 'nobody'"},
     {"remote:\n  - id: r\n    address: ::1\n    key: k\n", 4, 10, "unknown key 'k'"},
     {"zone:\n  - domain: a\n    role: secondary\n", 3, 11, "a secondary zone needs 'primaries'"},
-    {"zone:\n  - domain: a\n    role: secondary\n    primaries: []\n", 3, 11,
-     "needs 'primaries'"},
+    {"zone:\n  - domain: a\n    role: secondary\n    primaries: []\n", 3, 11, "needs 'primaries'"},
 };
 
 static const char *ACL_X = "acl:\n  - id: x\n    action: transfer\n";
@@ -359,9 +356,9 @@ static void test_errors(void **state)
 			snprintf(yaml, sizeof yaml, "%s%s", ERRORS[i].yaml, ACL_X);
 		int rc = conf_load_buffer("t.yaml", yaml, strlen(yaml), &c, on_report, &r);
 		bool ok = rc == ERR_SYNTAX && c == NULL && r.errors == 1 && r.n >= 1 &&
-			  strstr(r.v[0].msg, ERRORS[i].substr) != NULL &&
-			  r.v[0].line == ERRORS[i].line && r.v[0].col == ERRORS[i].col &&
-			  strcmp(r.v[0].file, "t.yaml") == 0 && r.v[0].sev == CONF_ERROR;
+		          strstr(r.v[0].msg, ERRORS[i].substr) != NULL &&
+		          r.v[0].line == ERRORS[i].line && r.v[0].col == ERRORS[i].col &&
+		          strcmp(r.v[0].file, "t.yaml") == 0 && r.v[0].sev == CONF_ERROR;
 		if (!ok) {
 			printf("case %zu: want %u:%u '%s', rc %d, got:\n", i, ERRORS[i].line,
 			       ERRORS[i].col, ERRORS[i].substr, rc);
@@ -375,7 +372,7 @@ static void test_warning(void **state)
 {
 	(void)state;
 	static const char y[] = "acl:\n  - id: a\n    action: notify\n    address: 192.0.2.1/24\n"
-				"zone:\n  - domain: a\n    acl: a\n";
+	                        "zone:\n  - domain: a\n    acl: a\n";
 	rep_t r = {0};
 	conf_t *c = NULL;
 	assert_int_equal(conf_load_buffer("t.yaml", y, strlen(y), &c, on_report, &r), 0);
@@ -390,20 +387,20 @@ static void test_warning(void **state)
 static void test_all_errors(void **state)
 {
 	(void)state;
-	static const char y[] = "server:\n"			      /* 1 */
-				"  listen: [ 127.0.0.1@99999, foo ]\n" /* 2: two */
-				"  udp-workers: 0\n"		      /* 3 */
-				"  bogus: 1\n"			      /* 4 */
-				"key:\n"			      /* 5 */
-				"  - id: xfr\n"			      /* 6 */
-				"    algorithm: hmac-sha999\n"	      /* 7 */
-				"    secret: \"!!\"\n"		      /* 8 */
-				"zone:\n"			      /* 9 */
-				"  - domain: example.com\n"	      /* 10 */
-				"    role: secondary\n"		      /* 11 */
-				"    acl: [ nope ]\n"		      /* 12 */
-				"  - domain: EXAMPLE.com.\n"	      /* 13 */
-				"foo: 1\n";			      /* 14 */
+	static const char y[] = "server:\n"                            /* 1 */
+	                        "  listen: [ 127.0.0.1@99999, foo ]\n" /* 2: two */
+	                        "  udp-workers: 0\n"                   /* 3 */
+	                        "  bogus: 1\n"                         /* 4 */
+	                        "key:\n"                               /* 5 */
+	                        "  - id: xfr\n"                        /* 6 */
+	                        "    algorithm: hmac-sha999\n"         /* 7 */
+	                        "    secret: \"!!\"\n"                 /* 8 */
+	                        "zone:\n"                              /* 9 */
+	                        "  - domain: example.com\n"            /* 10 */
+	                        "    role: secondary\n"                /* 11 */
+	                        "    acl: [ nope ]\n"                  /* 12 */
+	                        "  - domain: EXAMPLE.com.\n"           /* 13 */
+	                        "foo: 1\n";                            /* 14 */
 	static const unsigned lines[] = {2, 2, 3, 4, 7, 8, 11, 12, 13, 14};
 	rep_t r = {0};
 	conf_t *c = NULL;
@@ -443,7 +440,8 @@ static void test_no_file(void **state)
 	(void)state;
 	rep_t r = {0};
 	conf_t *c = (conf_t *)1;
-	assert_int_equal(conf_load("/nonexistent/nsfleetd.yaml", &c, on_report, &r), -2 /* ENOENT */);
+	assert_int_equal(conf_load("/nonexistent/nsfleetd.yaml", &c, on_report, &r),
+	                 -2 /* ENOENT */);
 	assert_null(c);
 	assert_int_equal(r.errors, 1);
 	assert_int_equal(r.v[0].line, 0);
@@ -454,17 +452,18 @@ static void test_no_file(void **state)
 static void test_hostile(void **state)
 {
 	(void)state;
-	static const char bomb[] = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
-				   "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-				   "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-				   "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-				   "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-				   "server: *e\n";
+	static const char bomb[] =
+	    "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+	    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+	    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+	    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+	    "server: *e\n";
 	rep_t r = {0};
 	conf_t *c = NULL;
 	clock_t t0 = clock();
 	assert_int_equal(conf_load_buffer("t.yaml", bomb, strlen(bomb), &c, on_report, &r),
-			 ERR_SYNTAX);
+	                 ERR_SYNTAX);
 	assert_true(r.errors > 0 && r.errors <= CONF_MAX_ERRORS);
 
 	size_t n = 100000;
@@ -486,7 +485,7 @@ static void test_quick(void **state)
 	(void)state;
 	static const char *const listen[] = {"127.0.0.1@5300", "::1"};
 	static const char *const zones[] = {"example.com=tests/example.com.zone",
-					    "example.net.=/abs/net.zone"};
+	                                    "example.net.=/abs/net.zone"};
 	static const char *const allow[] = {"192.0.2.0/24", "::1"};
 	conf_quick_t q = {listen, 2, zones, 2, "ns1.test", 3, allow, 2, "/tmp/ctl.sock"};
 	rep_t r = {0};
@@ -533,17 +532,15 @@ static void test_quick(void **state)
 	assert_int_equal(conf_from_quick(&q3, &c, on_report, &r), ERR_SYNTAX);
 	assert_null(c);
 	assert_int_equal(r.errors, 6);
-	static const char *const want[] = {"--zone 'example.com': expected NAME=FILE",
-					   "listen: bad address '127.0.0.1@0'",
-					   "udp-workers: 300 is out of range",
-					   "identity: must not be empty",
-					   "address: bad address prefix '10.0.0.0/40'",
-					   "domain: bad domain name 'a..b'"};
+	static const char *const want[] = {
+	    "--zone 'example.com': expected NAME=FILE",  "listen: bad address '127.0.0.1@0'",
+	    "udp-workers: 300 is out of range",          "identity: must not be empty",
+	    "address: bad address prefix '10.0.0.0/40'", "domain: bad domain name 'a..b'"};
 	for (size_t i = 0; i < 6; i++) {
 		bool found = false;
 		for (size_t k = 0; k < r.n; k++)
 			found |= strstr(r.v[k].msg, want[i]) != NULL && r.v[k].line == 0 &&
-				 strcmp(r.v[k].file, CONF_QUICK_FILE) == 0;
+			         strcmp(r.v[k].file, CONF_QUICK_FILE) == 0;
 		if (!found) {
 			printf("missing '%s'\n", want[i]);
 			dump(&r);
@@ -554,24 +551,25 @@ static void test_quick(void **state)
 
 /* ---- ACL matching ---- */
 
-static const char ACLS[] = "key:\n"
-			   "  - id: k1\n    algorithm: hmac-sha256\n    secret: AAAA\n"
-			   "  - id: k2\n    algorithm: hmac-sha256\n    secret: AAAA\n"
-			   "acl:\n"
-			   "  - id: any4\n    address: 0.0.0.0/0\n    action: notify\n"
-			   "  - id: host4\n    address: 192.0.2.1/32\n    action: transfer\n"
-			   "  - id: net4\n    address: 198.51.100.128/25\n    action: transfer\n"
-			   "  - id: odd4\n    address: 203.0.113.0/23\n    action: transfer\n"
-			   "  - id: any6\n    address: ::/0\n    action: update\n"
-			   "  - id: host6\n    address: 2001:db8::1\n    action: transfer\n"
-			   "  - id: net6\n    address: 2001:db8:1::/127\n    action: transfer\n"
-			   "  - id: signed\n    key: k1\n    action: [ transfer, update ]\n"
-			   "  - id: signednet\n    key: K2.\n    address: 10.0.0.0/8\n"
-			   "    action: notify\n"
-			   "zone:\n"
-			   "  - domain: example.com\n"
-			   "    acl: [ any4, host4, net4, odd4, any6, host6, net6, signed, signednet ]\n"
-			   "  - domain: example.net\n";
+static const char ACLS[] =
+    "key:\n"
+    "  - id: k1\n    algorithm: hmac-sha256\n    secret: AAAA\n"
+    "  - id: k2\n    algorithm: hmac-sha256\n    secret: AAAA\n"
+    "acl:\n"
+    "  - id: any4\n    address: 0.0.0.0/0\n    action: notify\n"
+    "  - id: host4\n    address: 192.0.2.1/32\n    action: transfer\n"
+    "  - id: net4\n    address: 198.51.100.128/25\n    action: transfer\n"
+    "  - id: odd4\n    address: 203.0.113.0/23\n    action: transfer\n"
+    "  - id: any6\n    address: ::/0\n    action: update\n"
+    "  - id: host6\n    address: 2001:db8::1\n    action: transfer\n"
+    "  - id: net6\n    address: 2001:db8:1::/127\n    action: transfer\n"
+    "  - id: signed\n    key: k1\n    action: [ transfer, update ]\n"
+    "  - id: signednet\n    key: K2.\n    address: 10.0.0.0/8\n"
+    "    action: notify\n"
+    "zone:\n"
+    "  - domain: example.com\n"
+    "    acl: [ any4, host4, net4, odd4, any6, host6, net6, signed, signednet ]\n"
+    "  - domain: example.net\n";
 
 static void test_acl(void **state)
 {
@@ -596,9 +594,9 @@ static void test_acl(void **state)
 	    {"0.0.0.0", CONF_ACTION_NOTIFY, NULL, true},
 	    {"::ffff:192.0.2.1", CONF_ACTION_TRANSFER, NULL, true}, /* mapped */
 	    {"::ffff:192.0.2.2", CONF_ACTION_TRANSFER, NULL, false},
-	    {"::1", CONF_ACTION_NOTIFY, NULL, false}, /* v4 /0 is not v6 */
-	    {"ffff::1", CONF_ACTION_UPDATE, NULL, true}, /* ::/0 */
-	    {"192.0.2.9", CONF_ACTION_UPDATE, NULL, false}, /* v6 /0 is not v4 */
+	    {"::1", CONF_ACTION_NOTIFY, NULL, false},          /* v4 /0 is not v6 */
+	    {"ffff::1", CONF_ACTION_UPDATE, NULL, true},       /* ::/0 */
+	    {"192.0.2.9", CONF_ACTION_UPDATE, NULL, false},    /* v6 /0 is not v4 */
 	    {"2001:db8::1", CONF_ACTION_TRANSFER, NULL, true}, /* /128 */
 	    {"2001:db8::2", CONF_ACTION_TRANSFER, NULL, false},
 	    {"2001:db8::", CONF_ACTION_TRANSFER, NULL, false},
@@ -637,9 +635,9 @@ static void test_acl(void **state)
 		assert_true(got == T[i].want);
 		/* a zone without acl, or no zone at all: denied */
 		assert_false(conf_acl_allows(c, (const uint8_t *)"\7example\3net",
-					     (struct sockaddr *)&ss, T[i].action, T[i].key));
+		                             (struct sockaddr *)&ss, T[i].action, T[i].key));
 		assert_false(conf_acl_allows(c, (const uint8_t *)"\3org", (struct sockaddr *)&ss,
-					     T[i].action, T[i].key));
+		                             T[i].action, T[i].key));
 	}
 	conf_free(c);
 }
@@ -670,8 +668,8 @@ static void test_reference_current(void **state)
 	fclose(f);
 	if (hlen != wlen || memcmp(have, want, wlen) != 0)
 		fail_msg("%s is out of date with src/server/conf_schema.c; regenerate it with "
-			 "NSF_CONF_DOC_UPDATE=1 build/tests/unit/test_conf",
-			 path);
+		         "NSF_CONF_DOC_UPDATE=1 build/tests/unit/test_conf",
+		         path);
 	free(have);
 	free(want);
 }

@@ -39,7 +39,7 @@ if CC=clang BUILD=build-fuzz ./scripts/build.sh -Dfuzz=true -Dtests=false >/dev/
 		work=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$t/." "$work/" 2>/dev/null || true
 		echo "--- fuzz_$t"
-		if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 \
+		if NSF_ANSWER_DATA="$PWD/tests/unit/data" "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 \
 			-print_final_stats=0 "$work" >"$work.log" 2>&1; then
 			tail -n 2 "$work.log"
 		else

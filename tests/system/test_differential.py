@@ -30,6 +30,25 @@ NSFLEET_DIFF_SEED=N, NSFLEET_DIFF_REPEAT=N (variants per question, default 2),
 NSFLEET_DIFF_PEERS_ONLY=1 (knot vs nsd only, to work on the harness),
 NSFLEET_DIFF_STRICT=1 (see ENFORCED).
 A missing nsfleetd is a failure, never a skip.
+
+Differences found so far (nsfleetd 8fff64e + working tree, seed 20241125),
+each a real bug where Knot and NSD agree:
+  1. NSEC3 owner names answered as existing names (RFC 5155 §7.2.8: the
+     answer must be built as if the NSEC3 RR did not exist, i.e. NXDOMAIN
+     with the SOA and, under DO, the NXDOMAIN proof):
+       dig +norec +noedns 0PJM32G33MG6PD22MB49VQPHUIH23QQ2.nsec3.example. A
+       knot+nsd: NXDOMAIN, SOA; nsfleetd: NOERROR, the NSEC3 in the answer
+  2. QTYPE NSEC or RRSIG at a CNAME owner (also a wildcard CNAME) follows
+     the CNAME; Knot and NSD answer the NSEC / RRSIG RRset of the node
+     (RFC 4035 §2.5 puts them beside the CNAME; RFC 1034 §3.6.2 follows a
+     CNAME only for other types):
+       dig +norec c1.nsec.example. NSEC
+       knot+nsd: c1 NSEC c2.nsec.example. CNAME RRSIG NSEC; nsfleetd: the chain
+       dig +norec cnx.nsec.example. RRSIG -> knot+nsd NOERROR, nsfleetd NXDOMAIN
+  3. Referral glue under a small UDP limit: Knot and NSD put the A glue of
+     every NS first and keep ns1 A + ns2 A; nsfleetd writes ns1 A, ns1 AAAA
+     and loses ns2 A:
+       dig +norec +bufsize=512 +dnssec deep.ns.deleg.nsec3o.example. A
 """
 
 import fnmatch

@@ -76,5 +76,6 @@ json_t *tool_rr_json(const uint8_t *owner, uint32_t ttl, uint16_t type, const ui
 void tool_json_out(json_t *v);
 
 int cmd_zone(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 #endif

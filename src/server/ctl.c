@@ -96,7 +96,7 @@ static void ctl_handle(ctl_t *ctl, char *line, char *out, size_t cap)
 			snprintf(out, cap, "ERROR no such zone: %s\n", arg);
 		else if (failed > 0)
 			snprintf(out, cap, "ERROR reloaded %zu zones, %d failed: %s\n", loaded,
-				 failed, msg);
+			         failed, msg);
 		else
 			snprintf(out, cap, "OK reloaded %zu zones\n", loaded);
 		return;
@@ -137,7 +137,7 @@ static void client_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	if (nl == NULL && n != UV_EOF)
 		snprintf(c->reply, CTL_REPLY_MAX, "ERROR request longer than %d octets\n",
-			 CTL_LINE_MAX - 1);
+		         CTL_LINE_MAX - 1);
 	else
 		ctl_handle(c->ctl, c->line, c->reply, CTL_REPLY_MAX);
 	uv_buf_t b = uv_buf_init(c->reply, (unsigned)strlen(c->reply));

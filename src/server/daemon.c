@@ -55,7 +55,7 @@ void daemon_addr_text(const struct sockaddr *sa, char *buf, size_t cap)
 }
 
 static int socket_open(const struct sockaddr *addr, socklen_t len, int type, bool reuseport,
-		       bool nonblock)
+                       bool nonblock)
 {
 	int fd = socket(addr->sa_family, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
@@ -105,17 +105,17 @@ typedef struct {
 #define DAEMON_MAX_WARNINGS 5 /* logged per zone and load */
 
 static void on_load_problem(void *ctx, const char *file, unsigned line, unsigned col,
-			    zone_sev_t sev, const char *msg)
+                            zone_sev_t sev, const char *msg)
 {
 	load_report_t *r = ctx;
 	if (sev == ZONE_ERROR) {
 		if (r->errors++ == 0)
 			snprintf(r->first, sizeof(r->first), "%s:%u:%u: %s", file ? file : "-",
-				 line, col, msg);
+			         line, col, msg);
 	} else if (sev == ZONE_WARNING) {
 		if (r->warnings++ < DAEMON_MAX_WARNINGS)
-			log_warning("zone %s: %s:%u:%u: %s", r->zone, file ? file : "-", line,
-				    col, msg);
+			log_warning("zone %s: %s:%u:%u: %s", r->zone, file ? file : "-", line, col,
+			            msg);
 	}
 }
 
@@ -131,7 +131,7 @@ static zone_t *zone_load(const conf_zone_t *zc, const char *name, load_report_t 
 	if (r->errors > 1) {
 		size_t l = strlen(r->first);
 		snprintf(r->first + l, sizeof(r->first) - l, " (and %zu more errors)",
-			 r->errors - 1);
+		         r->errors - 1);
 	}
 	return rc == 0 ? z : NULL;
 }
@@ -157,7 +157,7 @@ void daemon_zone_release(daemon_t *d, zone_t *z)
 }
 
 /* Builds the set of every loaded zone and publishes it; frees the old set
- * after the grace period (RFC-free: STYLE rule 7).  Queries never wait:
+ * after the grace period (STYLE rule 7).  Queries never wait:
  * they read whichever set the pointer held when their batch started. */
 static int daemon_publish(daemon_t *d)
 {
@@ -214,10 +214,10 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg,
 		}
 		if (dz->zone != NULL)
 			log_info("zone %s: reloaded, serial %u (was %u), %zu records", dz->name,
-				 z->serial, dz->zone->serial, z->records);
+			         z->serial, dz->zone->serial, z->records);
 		else
 			log_info("zone %s: loaded, serial %u, %zu records", dz->name, z->serial,
-				 z->records);
+			         z->records);
 		zone_t *old = dz->zone;
 		dz->zone = z;
 		dz->error[0] = 0;
@@ -245,7 +245,8 @@ void daemon_status(const daemon_t *d, char *buf, size_t cap)
 		const daemon_zone_t *dz = &d->zones[i];
 		int k;
 		if (dz->zone != NULL)
-			k = snprintf(buf + o, cap - o, "%s serial %u\n", dz->name, dz->zone->serial);
+			k = snprintf(buf + o, cap - o, "%s serial %u\n", dz->name,
+			             dz->zone->serial);
 		else
 			k = snprintf(buf + o, cap - o, "%s not loaded: %s\n", dz->name, dz->error);
 		if (k < 0)
@@ -291,7 +292,7 @@ static void on_signal(uv_signal_t *s, int signum)
 		char msg[1024];
 		int failed = daemon_reload(d, NULL, &loaded, msg, sizeof(msg));
 		log_info("reload done: %zu zones reloaded, %d failed", loaded,
-			 failed < 0 ? 0 : failed);
+		         failed < 0 ? 0 : failed);
 		return;
 	}
 	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -325,7 +326,7 @@ static int daemon_init_zones(daemon_t *d)
 			snprintf(dz->name, sizeof(dz->name), "%s", zc->domain_text);
 		if (zc->role != CONF_ROLE_PRIMARY) {
 			log_error("zone %s: role secondary is not supported yet; not served",
-				  dz->name);
+			          dz->name);
 			continue;
 		}
 		d->nzones++;
@@ -336,7 +337,7 @@ static int daemon_init_zones(daemon_t *d)
 			snprintf(dz->error, sizeof(dz->error), "%s", r.first);
 		} else {
 			log_info("zone %s: loaded, serial %u, %zu records", dz->name,
-				 dz->zone->serial, dz->zone->records);
+			         dz->zone->serial, dz->zone->records);
 		}
 	}
 	return daemon_publish(d);
@@ -413,9 +414,9 @@ int daemon_run(conf_t *conf)
 	if (udp_start(d, s->listen.v, s->listen.n, s->udp_workers, &d->udp) < 0)
 		goto out;
 	tcp_opts_t to = {
-		.threads = s->tcp_workers,
-		.idle_ms = s->tcp_idle_timeout * 1000,
-		.max_clients = s->tcp_max_clients,
+	    .threads = s->tcp_workers,
+	    .idle_ms = s->tcp_idle_timeout * 1000,
+	    .max_clients = s->tcp_max_clients,
 	};
 	if (tcp_start(d, s->listen.v, s->listen.n, &to, &d->tcp) < 0)
 		goto out;
@@ -425,9 +426,9 @@ int daemon_run(conf_t *conf)
 	for (size_t i = 0; i < d->nzones; i++)
 		served += d->zones[i].zone != NULL;
 	log_info("serving %zu of %zu zones on %zu addresses, %u UDP workers and %u TCP "
-		 "threads per address",
-		 served, conf->zone.n, s->listen.n, s->udp_workers ? s->udp_workers : 1,
-		 to.threads ? to.threads : 1);
+	         "threads per address",
+	         served, conf->zone.n, s->listen.n, s->udp_workers ? s->udp_workers : 1,
+	         to.threads ? to.threads : 1);
 	log_info("ready");
 	uv_run(&loop, UV_RUN_DEFAULT);
 	status = 0;

@@ -22,9 +22,9 @@ void log_set_level(log_level_t max);
 __attribute__((format(printf, 2, 3))) void log_msg(log_level_t level, const char *fmt, ...);
 void log_vmsg(log_level_t level, const char *fmt, va_list ap);
 
-#define log_error(...)	 log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_error(...)   log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
-#define log_info(...)	 log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)	 log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)    log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg(LOG_DEBUG, __VA_ARGS__)
 
 #endif

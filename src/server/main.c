@@ -23,7 +23,7 @@ static void usage(FILE *out)
 }
 
 static void on_conf_problem(void *ctx, const char *file, unsigned line, unsigned col,
-			    conf_sev_t sev, const char *msg)
+                            conf_sev_t sev, const char *msg)
 {
 	(void)ctx;
 	const char *s = sev == CONF_ERROR ? "error" : sev == CONF_WARNING ? "warning" : "note";
@@ -40,7 +40,7 @@ static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, 
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || v < lo || v > hi) {
 		fprintf(stderr, "nsfleetd: %s: expected a number %u..%u, got '%s'\n", opt, lo, hi,
-			s);
+		        s);
 		return -1;
 	}
 	*out = (unsigned)v;
@@ -64,21 +64,21 @@ enum {
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check-config", no_argument, NULL, OPT_CHECK},
-		{"listen", required_argument, NULL, OPT_LISTEN},
-		{"zone", required_argument, NULL, OPT_ZONE},
-		{"udp-workers", required_argument, NULL, OPT_UDP_WORKERS},
-		{"tcp-workers", required_argument, NULL, OPT_TCP_WORKERS},
-		{"identity", required_argument, NULL, OPT_IDENTITY},
-		{"allow-transfer", required_argument, NULL, OPT_ALLOW},
-		{"control", required_argument, NULL, OPT_CONTROL},
-		{"tcp-idle-timeout", required_argument, NULL, OPT_IDLE},
-		{"tcp-max-clients", required_argument, NULL, OPT_MAXCLI},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, OPT_CHECK},
+	    {"listen", required_argument, NULL, OPT_LISTEN},
+	    {"zone", required_argument, NULL, OPT_ZONE},
+	    {"udp-workers", required_argument, NULL, OPT_UDP_WORKERS},
+	    {"tcp-workers", required_argument, NULL, OPT_TCP_WORKERS},
+	    {"identity", required_argument, NULL, OPT_IDENTITY},
+	    {"allow-transfer", required_argument, NULL, OPT_ALLOW},
+	    {"control", required_argument, NULL, OPT_CONTROL},
+	    {"tcp-idle-timeout", required_argument, NULL, OPT_IDLE},
+	    {"tcp-max-clients", required_argument, NULL, OPT_MAXCLI},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char *listen[MAX_ARGS], *zones[MAX_ARGS], *allow[MAX_ARGS];
 	conf_quick_t q = {.listen = listen, .zone = zones, .allow_transfer = allow};
@@ -98,12 +98,14 @@ int main(int argc, char **argv)
 		case OPT_ZONE:
 		case OPT_ALLOW: {
 			size_t *n = c == OPT_LISTEN ? &q.n_listen
-				    : c == OPT_ZONE ? &q.n_zone
-						    : &q.n_allow_transfer;
+			            : c == OPT_ZONE ? &q.n_zone
+			                            : &q.n_allow_transfer;
 			const char **v = c == OPT_LISTEN ? listen : c == OPT_ZONE ? zones : allow;
 			if (*n >= MAX_ARGS) {
 				fprintf(stderr, "nsfleetd: too many --%s\n",
-					c == OPT_LISTEN ? "listen" : c == OPT_ZONE ? "zone" : "allow-transfer");
+				        c == OPT_LISTEN ? "listen"
+				        : c == OPT_ZONE ? "zone"
+				                        : "allow-transfer");
 				return 1;
 			}
 			v[(*n)++] = optarg;
@@ -168,7 +170,7 @@ int main(int argc, char **argv)
 	}
 	conf_t *conf = NULL;
 	int rc = config ? conf_load(config, &conf, on_conf_problem, NULL)
-			: conf_from_quick(&q, &conf, on_conf_problem, NULL);
+	                : conf_from_quick(&q, &conf, on_conf_problem, NULL);
 	if (rc < 0 || conf == NULL)
 		return 1;
 	/* options the quick-mode schema does not carry (yet) */

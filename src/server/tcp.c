@@ -216,7 +216,7 @@ static int conn_start_xfr(tcp_conn_t *c, const zonedb_t *db, const uint8_t *q, s
 	if (z == NULL || !daemon_xfr_allowed(d, z->origin, (struct sockaddr *)&c->peer)) {
 		/* RFC 5936 §2.2: the server may refuse; the log says who */
 		log_warning("%s out refused: zone %s, peer %s%s", kind, zname, c->peer_text,
-			    z == NULL ? " (not served)" : " (not allowed by the ACL)");
+		            z == NULL ? " (not served)" : " (not allowed by the ACL)");
 		size_t len;
 		if (xfrout_refused(q, qlen, c->t->scratch, sizeof(c->t->scratch), &len) == 0)
 			return conn_queue(c, c->t->scratch, len);
@@ -231,7 +231,7 @@ static int conn_start_xfr(tcp_conn_t *c, const zonedb_t *db, const uint8_t *q, s
 		return -ENOMEM;
 	}
 	log_info("%s out started: zone %s, peer %s, serial %u", kind, zname, c->peer_text,
-		 held->serial);
+	         held->serial);
 	return 0;
 }
 
@@ -241,7 +241,7 @@ static int conn_query(tcp_conn_t *c, const uint8_t *q, size_t qlen)
 	tcp_thread_t *t = c->t;
 	t->opts.client = (const struct sockaddr *)&c->peer;
 	t->opts.client_len = c->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							    : sizeof(struct sockaddr_in);
+	                                                   : sizeof(struct sockaddr_in);
 	t->opts.now = (uint32_t)time(NULL);
 	size_t len = 0;
 	int rc = 0;
@@ -375,7 +375,7 @@ static void conn_process(tcp_conn_t *c)
 	if (c->eof && !c->writing && c->pend.len == 0 && c->xfr == NULL) {
 		size_t avail = c->rlen - c->rpos;
 		bool frame = avail >= 2 &&
-			     avail >= 2 + ((size_t)c->rbuf[c->rpos] << 8 | c->rbuf[c->rpos + 1]);
+		             avail >= 2 + ((size_t)c->rbuf[c->rpos] << 8 | c->rbuf[c->rpos + 1]);
 		if (!frame)
 			conn_close(c, NULL);
 	}
@@ -421,7 +421,7 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	daemon_addr_text((struct sockaddr *)&c->peer, c->peer_text, sizeof(c->peer_text));
 	if (atomic_load(&t->tcp->clients) > t->tcp->o.max_clients) {
 		log_debug("tcp: %s refused: %u connections already", c->peer_text,
-			  t->tcp->o.max_clients);
+		          t->tcp->o.max_clients);
 		conn_close(c, NULL);
 		return;
 	}
@@ -487,8 +487,7 @@ void tcp_stop(tcp_t *tcp)
 	free(tcp);
 }
 
-static int tcp_thread_new(tcp_t *tcp, const conf_addr_t *addrs, size_t naddrs,
-			  tcp_thread_t **out)
+static int tcp_thread_new(tcp_t *tcp, const conf_addr_t *addrs, size_t naddrs, tcp_thread_t **out)
 {
 	tcp_thread_t *t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -529,7 +528,7 @@ static int tcp_thread_new(tcp_t *tcp, const conf_addr_t *addrs, size_t naddrs,
 }
 
 int tcp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, const tcp_opts_t *o,
-	      tcp_t **out)
+              tcp_t **out)
 {
 	*out = NULL;
 	tcp_t *tcp = calloc(1, sizeof(*tcp));
@@ -552,7 +551,7 @@ int tcp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, const tcp_op
 	int rc = 0;
 	for (size_t a = 0; a < naddrs && rc == 0; a++) {
 		rc = daemon_addr_free((const struct sockaddr *)&addrs[a].sa, addrs[a].len,
-				      SOCK_STREAM);
+		                      SOCK_STREAM);
 		if (rc < 0) {
 			char text[80];
 			daemon_addr_text((const struct sockaddr *)&addrs[a].sa, text, sizeof(text));

@@ -17,7 +17,7 @@ typedef struct {
 /* Opens the listeners (failures logged, -errno, nothing left open) and
  * starts the threads.  d is borrowed and must outlive tcp_stop. */
 int tcp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, const tcp_opts_t *o,
-	      tcp_t **out);
+              tcp_t **out);
 
 /* Closes every connection (ending transfers), stops and joins the
  * threads, frees t.  NULL is fine. */

@@ -78,7 +78,7 @@ static void udp_answer_batch(udp_worker_t *w, unsigned n, answer_opts_t *o)
 		o->client_len = h->msg_namelen;
 		size_t len = 0;
 		int rc = answer_query(db, o, w->inbuf[i], w->in[i].msg_len, w->outbuf[i],
-				      UDP_OUT_MAX, &len);
+		                      UDP_OUT_MAX, &len);
 		if (rc != 0 || len == 0)
 			continue; /* ANSWER_DROP, or ANSWER_XFR (see above) */
 		struct msghdr *oh = &w->out[k].msg_hdr;
@@ -163,8 +163,7 @@ void udp_stop(udp_t *u)
 	free(u);
 }
 
-int udp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, unsigned workers,
-	      udp_t **out)
+int udp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, unsigned workers, udp_t **out)
 {
 	*out = NULL;
 	if (workers == 0)

@@ -12,8 +12,7 @@
 /* Opens every socket (an address in use or unbindable: logged, -errno,
  * nothing left open) and starts the threads.  d is borrowed and must
  * outlive udp_stop. */
-int udp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, unsigned workers,
-	      udp_t **out);
+int udp_start(daemon_t *d, const conf_addr_t *addrs, size_t naddrs, unsigned workers, udp_t **out);
 
 /* Stops and joins the threads, closes the sockets, frees u.  NULL is fine. */
 void udp_stop(udp_t *u);

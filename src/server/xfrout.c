@@ -58,8 +58,7 @@ struct xfrout {
 	struct timespec start;
 };
 
-xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtype,
-		     const char *peer)
+xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtype, const char *peer)
 {
 	xfrout_t *x = calloc(1, sizeof(*x));
 	if (x == NULL)
@@ -131,8 +130,8 @@ int xfrout_next(xfrout_t *x, uint8_t *buf, size_t cap, size_t *len)
 		cap = MSG_MAXLEN;
 	msg_builder_t b;
 	int rc = msg_build_init(&b, buf, cap, x->id,
-				MSG_FLAG_QR | MSG_FLAG_AA |
-					MSG_FLAGS(MSG_OPCODE_QUERY, MSG_RCODE_NOERROR));
+	                        MSG_FLAG_QR | MSG_FLAG_AA |
+	                            MSG_FLAGS(MSG_OPCODE_QUERY, MSG_RCODE_NOERROR));
 	if (rc == 0 && x->messages == 0)
 		rc = msg_build_question(&b, x->qname, x->qtype, RRCLASS_IN);
 	size_t in_msg = 0;
@@ -190,22 +189,22 @@ zone_t *xfrout_end(xfrout_t *x, const char *error)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double secs = (double)(now.tv_sec - x->start.tv_sec) +
-		      (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
+	double secs =
+	    (double)(now.tv_sec - x->start.tv_sec) + (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
 	const char *kind = x->qtype == RRTYPE_IXFR ? "IXFR" : "AXFR";
 	const char *note = x->qtype == RRTYPE_IXFR
-				   ? ", answered with the full zone (no journal; RFC 1995 §4)"
-				   : "";
+	                       ? ", answered with the full zone (no journal; RFC 1995 §4)"
+	                       : "";
 	if (error == NULL)
 		log_info("%s out: zone %s, peer %s, serial %u, %zu messages, %zu records, %zu "
-			 "bytes, %.3f s%s",
-			 kind, x->zname, x->peer, x->z->serial, x->messages, x->records,
-			 x->bytes, secs, note);
+		         "bytes, %.3f s%s",
+		         kind, x->zname, x->peer, x->z->serial, x->messages, x->records, x->bytes,
+		         secs, note);
 	else
 		log_warning("%s out failed: zone %s, peer %s, serial %u, %zu messages, %zu "
-			    "records, %zu bytes, %.3f s: %s",
-			    kind, x->zname, x->peer, x->z->serial, x->messages, x->records,
-			    x->bytes, secs, error);
+		            "records, %zu bytes, %.3f s: %s",
+		            kind, x->zname, x->peer, x->z->serial, x->messages, x->records,
+		            x->bytes, secs, error);
 	zone_t *z = x->z;
 	zone_iter_free(&x->it);
 	free(x);
@@ -218,8 +217,8 @@ int xfrout_refused(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, size
 	if (msg_parse(&m, q, qlen) != 0 || !m.has_question)
 		return ERR_FORMERR;
 	msg_builder_t b;
-	uint16_t flags = MSG_FLAG_QR | (m.flags & (MSG_OPCODE_MASK | MSG_FLAG_RD)) |
-			 MSG_RCODE_REFUSED;
+	uint16_t flags =
+	    MSG_FLAG_QR | (m.flags & (MSG_OPCODE_MASK | MSG_FLAG_RD)) | MSG_RCODE_REFUSED;
 	int rc = msg_build_init(&b, out, cap, m.id, flags);
 	if (rc == 0)
 		rc = msg_build_question(&b, m.qname, m.qtype, m.qclass);

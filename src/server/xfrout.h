@@ -29,7 +29,7 @@ typedef struct xfrout xfrout_t;
  * (text, copied, for the log).  NULL on ENOMEM (z is then not taken).
  */
 xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtype,
-		     const char *peer);
+                     const char *peer);
 
 /*
  * Writes the next message into buf[0..cap) (cap >= 65535).  Returns 0 with

@@ -16,7 +16,7 @@
 #include "tools/tool.h"
 
 #define CTL_DEFAULT_SOCKET "/run/nsfleet/control.sock"
-#define CTL_TIMEOUT_MS	   (120 * 1000) /* a reload of big zones takes a while */
+#define CTL_TIMEOUT_MS     (120 * 1000) /* a reload of big zones takes a while */
 
 static void ctl_usage(FILE *out)
 {
@@ -68,7 +68,7 @@ int cmd_ctl(int argc, char **argv)
 			return TOOL_USAGE;
 		}
 		snprintf(req, sizeof(req), "reload%s%s\n", argc - i == 2 ? " " : "",
-			 argc - i == 2 ? argv[i + 1] : "");
+		         argc - i == 2 ? argv[i + 1] : "");
 	} else {
 		ctl_usage(stderr);
 		return TOOL_USAGE;
@@ -101,14 +101,14 @@ int cmd_ctl(int argc, char **argv)
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long left = CTL_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 +
-					      (now.tv_nsec - start.tv_nsec) / 1000000);
+		                              (now.tv_nsec - start.tv_nsec) / 1000000);
 		struct pollfd p = {fd, POLLIN, 0};
 		int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
 			fprintf(stderr, "nsfleet ctl: %s: no reply in %d s\n", path,
-				CTL_TIMEOUT_MS / 1000);
+			        CTL_TIMEOUT_MS / 1000);
 			close(fd);
 			return TOOL_FAIL;
 		}

@@ -21,25 +21,25 @@ static int on_rr(void *ctx, const zscan_rr_t *rr)
 {
 	file_ctx_t *c = ctx;
 	int rc = zone_builder_add(c->b, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen,
-				  rr->file, rr->line, rr->col);
+	                          rr->file, rr->line, rr->col);
 	/* a record outside the zone was reported and dropped: go on */
 	return rc == ERR_NOTZONE ? 0 : rc;
 }
 
-static void on_scan_error(void *ctx, const char *file, unsigned line, unsigned col,
-			  zscan_sev_t sev, const char *msg)
+static void on_scan_error(void *ctx, const char *file, unsigned line, unsigned col, zscan_sev_t sev,
+                          const char *msg)
 {
 	file_ctx_t *c = ctx;
 	zone_sev_t zs = sev == ZSCAN_ERROR     ? ZONE_ERROR
-			: sev == ZSCAN_WARNING ? ZONE_WARNING
-					       : ZONE_NOTE;
+	                : sev == ZSCAN_WARNING ? ZONE_WARNING
+	                                       : ZONE_NOTE;
 	if (zs == ZONE_ERROR)
 		c->errors++;
 	c->report(c->ctx, file, line, col, zs, msg);
 }
 
 static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned col,
-			    zone_sev_t sev, const char *msg)
+                            zone_sev_t sev, const char *msg)
 {
 	file_ctx_t *c = ctx;
 	if (sev == ZONE_ERROR)
@@ -48,7 +48,7 @@ static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned
 }
 
 int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report, void *ctx,
-		   zone_t **out)
+                   zone_t **out)
 {
 	*out = NULL;
 	struct stat st;
@@ -77,11 +77,11 @@ int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report
 		return -ENOMEM;
 	}
 	zscan_opts_t opts = {
-		.origin = origin,
-		.rclass = RRCLASS_IN,
-		.rr = on_rr,
-		.error = on_scan_error,
-		.ctx = &c,
+	    .origin = origin,
+	    .rclass = RRCLASS_IN,
+	    .rr = on_rr,
+	    .error = on_scan_error,
+	    .ctx = &c,
 	};
 	int rc = zscan_file(file, &opts);
 	if (rc < 0 && rc != ERR_SYNTAX && c.errors == 0) {

@@ -27,6 +27,6 @@
  * -ENOMEM (reported too).
  */
 int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report, void *ctx,
-		   zone_t **out);
+                   zone_t **out);
 
 #endif

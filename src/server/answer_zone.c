@@ -192,6 +192,23 @@ typedef struct {
 	int depth; /* labels of node (CUT, DNAME) or of the closest encloser (NX) */
 } lookup_t;
 
+/* A node of NSEC3 records alone (and their RRSIGs) is not a name of the
+ * zone's namespace (RFC 5155 §7.2.8 via §7.1: hashed owners are not
+ * answered as names); Knot and NSD answer NXDOMAIN there. */
+static bool nsec3_only(const zone_node_t *n)
+{
+	for (size_t i = 0; i < n->nrrsets; i++) {
+		zone_rrset_t rs = zone_node_rrset_at(n, i);
+		if (rs.type == RRTYPE_NSEC3)
+			continue;
+		if (rs.type == RRTYPE_RRSIG && rs.count > 0 &&
+		    wire_get_u16(rs.rdata + 2) == RRTYPE_NSEC3)
+			continue;
+		return false;
+	}
+	return n->nrrsets > 0;
+}
+
 /* RFC 1034 §4.3.2 steps 2-3, walking down from the apex.  A node with NS
  * below the apex is a cut (RFC 1034 §4.2.1), except for DS at the cut
  * itself, which is the parent's (RFC 4035 §3.1.4.1). */
@@ -201,6 +218,12 @@ static lookup_t lookup(const ans_t *a, const ans_name_t *nm)
 	lookup_t r = {L_NX, NULL, a->zlabels};
 	for (int j = a->zlabels; j <= nm->nlabels; j++) {
 		const zone_node_t *n = zone_find_key(z, nm->key, nm->kend[j]);
+		if (n != NULL && j > a->zlabels && nsec3_only(n)) {
+			/* hashed owners have no children either */
+			r.kind = L_NX;
+			r.depth = j - 1;
+			return r;
+		}
 		if (n == NULL) {
 			/* an empty non-terminal has a descendant whose key
 			 * extends its own (RFC 4592 §2.2.2) */
@@ -378,8 +401,10 @@ static void zone_chain(ans_t *a, const uint8_t *qname)
 		}
 
 		/* n: the node of cur or the wildcard matching it */
+		/* RFC 4035 §2.5: NSEC and RRSIG live beside a CNAME; asked for,
+		 * they are answered, not the CNAME (as Knot and NSD do) */
 		if (a->qtype != RRTYPE_CNAME && a->qtype != RRTYPE_ANY &&
-		    zone_node_rrset(n, RRTYPE_CNAME, &rs)) {
+		    !zone_node_rrset(n, a->qtype, &rs) && zone_node_rrset(n, RRTYPE_CNAME, &rs)) {
 			/* RFC 1034 §4.3.2 step 3a: the CNAME, then its target */
 			if (ans_put_rrset(a, MSG_SEC_ANSWER, cur, n, &rs, UINT32_MAX, true) != 0)
 				return;

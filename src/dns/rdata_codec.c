@@ -537,33 +537,9 @@ int text_unescape_w(const char *s, size_t len, wire_t *w)
 
 int text_unescape(const char *s, size_t len, uint8_t *dst)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '\\') {
-			dst[o++] = (uint8_t)s[i];
-			continue;
-		}
-		if (++i >= len)
-			return -1;
-		if (s[i] >= '0' && s[i] <= '9') {
-			if (i + 2 >= len)
-				return -1;
-			int v = 0;
-			for (int k = 0; k < 3; k++) {
-				char c = s[i + (size_t)k];
-				if (c < '0' || c > '9')
-					return -1;
-				v = v * 10 + (c - '0');
-			}
-			if (v > 255)
-				return -1;
-			dst[o++] = (uint8_t)v;
-			i += 2;
-		} else {
-			dst[o++] = (uint8_t)s[i];
-		}
-	}
-	return (int)o;
+	/* unescaped text is never longer than the escaped text */
+	wire_t w = wire_init(dst, len);
+	return text_unescape_w(s, len, &w);
 }
 
 int text_number(const char *s, size_t len, uint64_t max, uint64_t *out)

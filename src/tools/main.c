@@ -13,6 +13,7 @@ static void usage(FILE *out)
 	      "  zone print FILE [--origin NAME] [--json]   print it in canonical form\n"
 	      "  zone diff OLD NEW [--origin NAME] [--json] the changeset between two versions\n"
 	      "  ctl [-s PATH] reload [ZONE] | status      talk to a running nsfleetd\n"
+	      "  tsig-keygen NAME [--algorithm ALG]        a new TSIG key (nsfleetd, BIND, Knot)\n"
 	      "\n"
 	      "`nsfleet COMMAND --help` tells more.\n",
 	      out);
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 		return cmd_zone(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tsig-keygen") == 0)
+		return cmd_tsig_keygen(argc - 1, argv + 1);
 	fprintf(stderr, "nsfleet: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return TOOL_USAGE;

@@ -77,5 +77,6 @@ void tool_json_out(json_t *v);
 
 int cmd_zone(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_tsig_keygen(int argc, char **argv);
 
 #endif

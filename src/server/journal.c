@@ -46,6 +46,7 @@ struct journal {
 	MDB_env *env;
 	MDB_dbi meta, zones, changesets, serials, timers;
 	size_t zone_limit;
+	size_t map_pages, reserve_pages, page_size;
 };
 
 /* The zone header (database "zones"). */
@@ -357,6 +358,12 @@ int journal_open(const char *dir, size_t map_size, size_t zone_limit, journal_t 
 		txn = NULL; /* commit frees the transaction even when it fails */
 		goto fail;
 	}
+	MDB_stat st;
+	if ((rc = mdb_env_stat(j->env, &st)) != 0)
+		goto fail;
+	j->page_size = st.ms_psize;
+	j->map_pages = map_size / st.ms_psize;
+	j->reserve_pages = j->map_pages / 8 > 64 ? j->map_pages / 8 : 64;
 	*out = j;
 	return 0;
 fail:
@@ -376,6 +383,30 @@ void journal_close(journal_t *j)
 }
 
 /* ---- store ---- */
+
+static size_t db_pages(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat st;
+	if (mdb_stat(txn, dbi, &st) != 0)
+		return 0;
+	return st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+}
+
+/*
+ * Whether a record of size bytes fits while leaving the reserve free:
+ * LMDB copies every page it touches, so a full map could not even be
+ * flushed.  Pages in use are those of our databases and of LMDB's free
+ * list (database 0), plus the two meta pages; the pages the free list
+ * names are reusable.
+ */
+static bool fits(journal_t *j, MDB_txn *txn, size_t size)
+{
+	size_t used = 2 + db_pages(txn, 0) + db_pages(txn, j->meta) + db_pages(txn, j->zones) +
+		      db_pages(txn, j->changesets) + db_pages(txn, j->serials) +
+		      db_pages(txn, j->timers);
+	size_t need = size / j->page_size + 8;
+	return used + need + j->reserve_pages <= j->map_pages;
+}
 
 /* Drops the zone's oldest changeset (the header says there is one). */
 static int drop_oldest(journal_t *j, MDB_txn *txn, const uint8_t *origin, zhdr_t *h)
@@ -449,6 +480,10 @@ int journal_store(journal_t *j, const uint8_t *origin, const changeset_t *cs)
 			h.first_serial = from;
 	} else if (rc != MDB_NOTFOUND) {
 		rc = lmdb_err(rc);
+		goto out;
+	}
+	if (!fits(j, txn, size)) {
+		rc = ERR_SPACE;
 		goto out;
 	}
 	/* the record, encoded straight into the map */

@@ -57,8 +57,11 @@ void journal_close(journal_t *j);
  *    even when it alone exceeds the limit), or
  *  - the new serial is the start of an older changeset (the serial wrapped
  *    round the 2^32 circle): every serial in the journal stays unique.
- * Returns 0, ERR_INVAL, ERR_SPACE (the environment is full: flush, or
- * raise map_size), or -errno.
+ * A store that would leave less than an eighth of the map (at least 64
+ * pages) free is refused with ERR_SPACE, so that a flush always has room
+ * (LMDB copies the pages it changes): the caller flushes the zone (or
+ * raises map_size) and stores again.
+ * Returns 0, ERR_INVAL, ERR_SPACE, or -errno.
  */
 int journal_store(journal_t *j, const uint8_t *origin, const changeset_t *cs);
 

@@ -470,6 +470,66 @@ static void test_compaction(void **state)
 	rmtree(dir);
 }
 
+typedef struct {
+	uint32_t expect;
+	size_t n;
+} crash_reader_t;
+
+static int on_crash_cs(void *ctx, const changeset_t *cs)
+{
+	crash_reader_t *r = ctx;
+	uint32_t from = wire_get_u32(cs->soa_from.rdata + cs->soa_from.rdlen - 20);
+	uint32_t to = wire_get_u32(cs->soa_to.rdata + cs->soa_to.rdlen - 20);
+	assert_int_equal(from, r->expect);
+	r->expect = to;
+	r->n++;
+	return 0;
+}
+
+/* A full environment refuses the store and changes nothing. */
+static void test_map_full(void **state)
+{
+	(void)state;
+	char dir[64];
+	tmpdir(dir, sizeof(dir));
+	journal_t *j;
+	const size_t map = 1u << 20;
+	assert_int_equal(journal_open(dir, map, map, &j), 0);
+	uint32_t s = 1;
+	int rc = 0;
+	for (int i = 0; i < 1000 && rc == 0; i++, s++) {
+		changeset_t cs;
+		soa_cs(&cs, s, s + 1, 400);
+		rc = journal_store(j, ORIGIN, &cs);
+		changeset_free(&cs);
+	}
+	assert_int_equal(rc, ERR_SPACE);
+	s--; /* the refused one */
+	uint32_t first, last;
+	assert_int_equal(journal_serial_range(j, ORIGIN, &first, &last), 0);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, s);
+	crash_reader_t r = {.expect = 1};
+	assert_int_equal(journal_read(j, ORIGIN, 1, on_crash_cs, &r), 0);
+	assert_int_equal(r.expect, s);
+	/* a flush makes room again */
+	assert_int_equal(journal_flush(j, ORIGIN), 0);
+	changeset_t cs;
+	soa_cs(&cs, s, s + 1, 400);
+	assert_int_equal(journal_store(j, ORIGIN, &cs), 0);
+	changeset_free(&cs);
+	journal_close(j);
+	rmtree(dir);
+}
+
+static void assert_timers_equal(const journal_timers_t *a, const journal_timers_t *b)
+{
+	assert_true(a->last_refresh == b->last_refresh);
+	assert_true(a->next_refresh == b->next_refresh);
+	assert_true(a->expire_at == b->expire_at);
+	assert_int_equal(a->last_serial, b->last_serial);
+}
+
 static void test_timers(void **state)
 {
 	(void)state;
@@ -489,7 +549,7 @@ static void test_timers(void **state)
 	journal_close(j);
 	assert_int_equal(journal_open(dir, 0, 0, &j), 0);
 	assert_int_equal(journal_timers_load(j, ORIGIN_UPPER, &u), 0);
-	assert_memory_equal(&u, &t, sizeof(t));
+	assert_timers_equal(&u, &t);
 	t.next_refresh = 0;
 	assert_int_equal(journal_timers_save(j, ORIGIN, &t), 0);
 	assert_int_equal(journal_timers_load(j, ORIGIN, &u), 0);
@@ -500,7 +560,7 @@ static void test_timers(void **state)
 	assert_int_equal(journal_timers_remove(j, ORIGIN), 0);
 	assert_int_equal(journal_timers_load(j, ORIGIN, &u), ERR_NOTFOUND);
 	assert_int_equal(journal_timers_load(j, OTHER, &u), 0);
-	assert_memory_equal(&u, &t2, sizeof(t2));
+	assert_timers_equal(&u, &t2);
 	journal_close(j);
 	rmtree(dir);
 }
@@ -718,22 +778,6 @@ static void crash_child(const char *dir, unsigned seed)
 	_exit(0);
 }
 
-typedef struct {
-	uint32_t expect;
-	size_t n;
-} crash_reader_t;
-
-static int on_crash_cs(void *ctx, const changeset_t *cs)
-{
-	crash_reader_t *r = ctx;
-	uint32_t from = wire_get_u32(cs->soa_from.rdata + cs->soa_from.rdlen - 20);
-	uint32_t to = wire_get_u32(cs->soa_to.rdata + cs->soa_to.rdlen - 20);
-	assert_int_equal(from, r->expect);
-	r->expect = to;
-	r->n++;
-	return 0;
-}
-
 static void test_crash(void **state)
 {
 	(void)state;
@@ -786,7 +830,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_notfound),
 		cmocka_unit_test(test_discontinuity), cmocka_unit_test(test_wrap),
-		cmocka_unit_test(test_compaction),  cmocka_unit_test(test_timers),
+		cmocka_unit_test(test_compaction), cmocka_unit_test(test_map_full),  cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_codec),       cmocka_unit_test(test_corrupt_store),
 		cmocka_unit_test(test_crash),
 	};

@@ -96,6 +96,7 @@ typedef struct {
 	unsigned udp_max_payload;  /* 512..4096, default 1232 */
 	unsigned tcp_idle_timeout; /* seconds, default 10 */
 	unsigned tcp_max_clients;  /* default 1000 */
+	unsigned xfr_timeout;      /* seconds of silence before xfr-in gives up, default 30 */
 } conf_server_t;
 
 typedef struct {

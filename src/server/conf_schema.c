@@ -47,6 +47,8 @@ static const conf_opt_t SERVER[] = {
      "Seconds a TCP connection may stay idle before it is closed."},
     {"tcp-max-clients", CT_INT, 0, 1, 1000000, NULL, 0, "1000", NULL, S(tcp_max_clients), 0,
      "Most TCP connections open at once."},
+    {"xfr-timeout", CT_INT, 0, 1, 3600, NULL, 0, "30", NULL, S(xfr_timeout), 0,
+     "Seconds an incoming transfer (or SOA query) may stay silent before it is abandoned."},
 };
 #undef S
 

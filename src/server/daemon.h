@@ -36,6 +36,8 @@
 typedef struct udp udp_t;
 typedef struct tcp tcp_t;
 typedef struct ctl ctl_t;
+typedef struct journal journal_t;
+typedef struct notify notify_t;
 
 /* One configured zone and its last good version. */
 typedef struct {
@@ -43,6 +45,8 @@ typedef struct {
 	char name[NAME_TEXT_MAXLEN]; /* the origin as text, "example.com." */
 	zone_t *zone;                /* last good version; NULL: never loaded */
 	char error[512];             /* why the last load failed, "" if it did not */
+	uint32_t file_serial;        /* primary: the serial in the file at the last good
+	                                load (serial policy, primary.c) */
 } daemon_zone_t;
 
 typedef struct daemon {
@@ -56,6 +60,8 @@ typedef struct daemon {
 	udp_t *udp;
 	tcp_t *tcp;
 	ctl_t *ctl;
+	journal_t *journal; /* NULL: none (quick mode): IXFR answered in full */
+	notify_t *notify;   /* NOTIFY sender on the main loop (notify.c) */
 	void *loop; /* the main thread's uv_loop_t */
 	atomic_bool stopping;
 } daemon_t;

@@ -173,7 +173,8 @@ typedef struct {
  * TSIG_FORMERR) against ring at time now (seconds since the epoch).
  * Returns the verdict, also in req->status; req is filled as far as the
  * checks went (key, request MAC), which tsig_ctx_init_response and
- * tsig_sign_error need.
+ * tsig_sign_error need.  If OpenSSL cannot make an HMAC context the
+ * verdict is TSIG_BADSIG (fail closed).
  */
 __attribute__((warn_unused_result)) tsig_status_t
 tsig_verify(const msg_t *m, const tsig_keyring_t *ring, uint64_t now, tsig_req_t *req);

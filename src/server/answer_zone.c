@@ -150,28 +150,38 @@ static bool addl_seen(ans_t *a, const zone_node_t *n)
 	return false;
 }
 
-/* A and AAAA of the in-zone targets of rs.  glue_below: the targets at
- * or below this name are glue that must fit (RFC 9471 §3: in-domain
- * glue of a referral), others are optional (RFC 2181 §9). */
+/* A and AAAA of the in-zone targets of rs: first the A of every target,
+ * then the AAAA, as Knot and NSD order them, so that when space runs out
+ * every server keeps at least one address.  glue_below: the targets at or
+ * below this name are glue that must fit (RFC 9471 §3: in-domain glue of
+ * a referral), others are optional (RFC 2181 §9). */
 static void put_additional(ans_t *a, const zone_rrset_t *rs, const uint8_t *glue_below)
 {
 	ans_flush_wild(a);
+	const uint8_t *target[ANS_ADDL_MAX];
+	const zone_node_t *node[ANS_ADDL_MAX];
+	size_t nt = 0;
 	size_t pos = 0;
 	const uint8_t *rd;
 	uint16_t len;
-	while (!a->tc && zone_rrset_next(rs, &pos, &rd, &len)) {
+	while (nt < ANS_ADDL_MAX && zone_rrset_next(rs, &pos, &rd, &len)) {
 		const uint8_t *t = rdata_target(rs->type, rd, len);
 		if (t == NULL || !name_is_below(t, a->z->origin))
 			continue;
 		const zone_node_t *n = zone_find(a->z, t);
 		if (n == NULL || addl_seen(a, n))
 			continue;
-		bool req = glue_below != NULL && name_is_below(t, glue_below);
-		static const uint16_t types[2] = {RRTYPE_A, RRTYPE_AAAA};
-		for (int i = 0; i < 2; i++) {
+		target[nt] = t;
+		node[nt++] = n;
+	}
+	static const uint16_t types[2] = {RRTYPE_A, RRTYPE_AAAA};
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; k < nt && !a->tc; k++) {
 			zone_rrset_t ad;
-			if (zone_node_rrset(n, types[i], &ad))
-				ans_put_rrset(a, MSG_SEC_ADDITIONAL, t, n, &ad, UINT32_MAX, req);
+			bool req = glue_below != NULL && name_is_below(target[k], glue_below);
+			if (zone_node_rrset(node[k], types[i], &ad))
+				ans_put_rrset(a, MSG_SEC_ADDITIONAL, target[k], node[k], &ad,
+					      UINT32_MAX, req);
 		}
 	}
 }

@@ -37,11 +37,12 @@ Differences found (seed 20241125), each where Knot and NSD agree:
   2. QTYPE NSEC or RRSIG at a CNAME owner (also a wildcard CNAME) followed
      the CNAME (c1.nsec.example. NSEC, cnx.nsec.example. RRSIG): fixed in
      3c6358d.
-  3. Open (KNOWN_BUGS "glue-order-when-small"): referral glue under a small
-     UDP limit.  Knot and NSD put the A glue of every NS first and keep
-     ns1 A + ns2 A; nsfleetd writes ns1 A, ns1 AAAA and loses ns2 A:
+  3. Referral glue under a small UDP limit.  Knot and NSD put the A glue
+     of every NS first and keep ns1 A + ns2 A; nsfleetd wrote ns1 A, ns1
+     AAAA and lost ns2 A:
        dig +norec +bufsize=512 +dnssec deep.ns.deleg.nsec3o.example. A
        dig +norec +bufsize=512 +dnssec ns2.deleg.nsec3o.example. AAAA
+     Fixed: additional records now come A first, then AAAA.
 """
 
 import fnmatch
@@ -78,9 +79,6 @@ ENFORCED = set(dd.ASPECTS)
 # test only with NSFLEET_DIFF_STRICT=1, so that the rest stays guarded in CI
 # while they are fixed.  Delete an entry as soon as its bug is fixed.
 KNOWN_BUGS = [
-    # 3. referral glue under a small UDP limit: A glue of every NS must come first
-    ("glue-order-when-small", lambda key, q: key[0] == "additional"
-     and q.cat.startswith("referral") and not q.tcp and q.edns in (None, 512)),
 ]
 
 

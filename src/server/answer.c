@@ -93,8 +93,12 @@ int answer_query(const zonedb_t *db, const answer_opts_t *o, const uint8_t *q, s
 	if (prc != 0)
 		return answer_bare(&a, m.has_question && m.count[0] == 1, MSG_RCODE_FORMERR, false,
 				   -1, outlen);
-	/* RFC 1035 §4.3.1 / RFC 2136 §3.8: only QUERY here (NOTIFY and
-	 * UPDATE go elsewhere when we support them). */
+	/* RFC 1996: a NOTIFY with one question is the refresh code's
+	 * (zone, ACL and TSIG checks need the configuration). */
+	if (opcode == MSG_OPCODE_NOTIFY && m.count[0] == 1 && m.has_question)
+		return ANSWER_NOTIFY;
+	/* RFC 1035 §4.3.1 / RFC 2136 §3.8: only QUERY here (UPDATE goes
+	 * elsewhere when we support it). */
 	if (opcode != MSG_OPCODE_QUERY)
 		return answer_bare(&a, m.has_question, MSG_RCODE_NOTIMP, m.has_edns, -1, outlen);
 	/* RFC 9619: exactly one question. */
@@ -149,6 +153,10 @@ int answer_query(const zonedb_t *db, const answer_opts_t *o, const uint8_t *q, s
 	if (z == NULL)
 		return answer_bare(&a, true, MSG_RCODE_REFUSED, m.has_edns, EDE_NOT_AUTHORITATIVE,
 				   outlen);
+	/* RFC 1035 §3.3.13: an expired secondary zone is no longer
+	 * authoritative data; SERVFAIL, as BIND and Knot answer */
+	if (zonedb_expired(db, z))
+		return answer_bare(&a, true, MSG_RCODE_SERVFAIL, m.has_edns, -1, outlen);
 
 	if (msg_build_question(&a.b, m.qname, m.qtype, m.qclass) != 0)
 		return answer_bare(&a, false, MSG_RCODE_SERVFAIL, false, -1, outlen);

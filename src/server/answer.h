@@ -37,14 +37,16 @@ typedef struct {
 enum {
 	ANSWER_DROP = 1, /* send nothing: a response (QR set), or shorter than a header */
 	ANSWER_XFR = 2,  /* AXFR/IXFR of a served zone: the transfer code takes it */
+	ANSWER_NOTIFY = 3, /* a NOTIFY (opcode 4) with one question: the front end
+	                      answers it with refresh_notify_answer (refresh.h) */
 };
 
 /*
  * Answers the query q[0..qlen) from db into out[0..outcap) (outcap >=
  * 65535 for TCP, >= the UDP limit otherwise).  Returns 0 with *outlen
- * set, ANSWER_DROP, or ANSWER_XFR (nothing written).  Never fails
+ * set, ANSWER_DROP, ANSWER_XFR or ANSWER_NOTIFY (nothing written).  Never fails
  * otherwise: malformed queries get FORMERR, unknown opcodes NOTIMP, names
- * outside every zone REFUSED.
+ * outside every zone REFUSED, names of an expired secondary zone SERVFAIL.
  */
 int answer_query(const zonedb_t *db, const answer_opts_t *o, const uint8_t *q, size_t qlen,
 		 uint8_t *out, size_t outcap, size_t *outlen);

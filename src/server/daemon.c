@@ -32,6 +32,7 @@
 #include "common/err.h"
 #include "server/ctl.h"
 #include "server/log.h"
+#include "server/refresh.h"
 #include "server/tcp.h"
 #include "server/udp.h"
 #include "zone/zone_file.h"
@@ -159,7 +160,7 @@ void daemon_zone_release(daemon_t *d, zone_t *z)
 /* Builds the set of every loaded zone and publishes it; frees the old set
  * after the grace period (STYLE rule 7).  Queries never wait:
  * they read whichever set the pointer held when their batch started. */
-static int daemon_publish(daemon_t *d)
+int daemon_publish(daemon_t *d)
 {
 	zone_t **v = calloc(d->nzones + 1, sizeof(*v));
 	if (v == NULL)
@@ -175,6 +176,9 @@ static int daemon_publish(daemon_t *d)
 	free(v);
 	if (rc < 0)
 		return rc;
+	for (size_t i = 0; i < d->nzones; i++)
+		if (d->zones[i].zone != NULL && d->zones[i].expired)
+			zonedb_set_expired(db, d->zones[i].zone->origin);
 	zonedb_t *old = d->db;
 	rcu_assign_pointer(d->db, db);
 	/* never with zone_lock held: a reader may be waiting for it inside
@@ -244,7 +248,11 @@ void daemon_status(const daemon_t *d, char *buf, size_t cap)
 	for (size_t i = 0; i < d->nzones && o < cap; i++) {
 		const daemon_zone_t *dz = &d->zones[i];
 		int k;
-		if (dz->zone != NULL)
+		if (dz->conf->role == CONF_ROLE_SECONDARY) {
+			char line[1024];
+			refresh_status(d, dz, line, sizeof(line));
+			k = snprintf(buf + o, cap - o, "%s\n", line);
+		} else if (dz->zone != NULL)
 			k = snprintf(buf + o, cap - o, "%s serial %u\n", dz->name,
 			             dz->zone->serial);
 		else
@@ -324,9 +332,10 @@ static int daemon_init_zones(daemon_t *d)
 		dz->conf = zc;
 		if (name_to_text(zc->domain, dz->name, sizeof(dz->name)) < 0)
 			snprintf(dz->name, sizeof(dz->name), "%s", zc->domain_text);
-		if (zc->role != CONF_ROLE_PRIMARY) {
-			log_error("zone %s: role secondary is not supported yet; not served",
-			          dz->name);
+		if (zc->role == CONF_ROLE_SECONDARY) {
+			/* its copy from the last transfer, if any (refresh.c) */
+			d->nzones++;
+			refresh_zone_load(d, dz);
 			continue;
 		}
 		d->nzones++;
@@ -409,6 +418,11 @@ int daemon_run(conf_t *conf)
 		log_error("cannot build the zone set: %s", err_str(rc));
 		goto out;
 	}
+	rc = refresh_start(d, &loop, &d->refresh);
+	if (rc < 0) {
+		log_error("cannot start the secondary zones' refresh: %s", err_str(rc));
+		goto out;
+	}
 	if (s->listen.n == 0)
 		log_warning("no listen address: serving nothing");
 	if (udp_start(d, s->listen.v, s->listen.n, s->udp_workers, &d->udp) < 0)
@@ -435,6 +449,8 @@ int daemon_run(conf_t *conf)
 out:
 	tcp_stop(d->tcp);
 	udp_stop(d->udp);
+	refresh_stop(d->refresh); /* after the front ends: no NOTIFY comes in now */
+	d->refresh = NULL;
 	ctl_stop(d->ctl);
 	uv_walk(&loop, close_walk, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -45,6 +45,7 @@ typedef struct {
 	char name[NAME_TEXT_MAXLEN]; /* the origin as text, "example.com." */
 	zone_t *zone;                /* last good version; NULL: never loaded */
 	char error[512];             /* why the last load failed, "" if it did not */
+	bool expired;                /* secondary past its SOA expire: SERVFAIL (refresh.c) */
 	uint32_t file_serial;        /* primary: the serial in the file at the last good
 	                                load (serial policy, primary.c) */
 } daemon_zone_t;
@@ -62,6 +63,7 @@ typedef struct daemon {
 	ctl_t *ctl;
 	journal_t *journal; /* NULL: none (quick mode): IXFR answered in full */
 	notify_t *notify;   /* NOTIFY sender on the main loop (notify.c) */
+	struct refresh *refresh; /* secondary zones' timers (refresh.c); NULL: none */
 	void *loop; /* the main thread's uv_loop_t */
 	atomic_bool stopping;
 } daemon_t;
@@ -100,7 +102,14 @@ bool daemon_xfr_allowed(const daemon_t *d, const uint8_t *origin, const struct s
  */
 int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg, size_t msgcap);
 
-/* Status text: one line per zone, "ZONE serial N" or "ZONE not loaded: why". */
+/* Publishes the zone set made of every zone's current version (expired
+ * secondaries flagged for SERVFAIL); frees the old set after a grace
+ * period.  Main thread only.  0 or -ENOMEM. */
+int daemon_publish(daemon_t *d);
+
+/* Status text: one line per zone, "ZONE serial N" or "ZONE not loaded: why";
+ * a secondary: "ZONE role secondary serial N state S last-refresh T
+ * next-refresh T expire T last-error E" (refresh_status). */
 void daemon_status(const daemon_t *d, char *buf, size_t cap);
 
 /* Asks the main loop to stop (async-signal-unsafe: main thread only). */

@@ -48,6 +48,7 @@
 #include "dns/msg.h"
 #include "dns/rrtype.h"
 #include "server/log.h"
+#include "server/refresh.h"
 #include "server/xfrout.h"
 
 #define TCP_RBUF_MIN  4096
@@ -248,6 +249,10 @@ static int conn_query(tcp_conn_t *c, const uint8_t *q, size_t qlen)
 	urcu_memb_read_lock();
 	const zonedb_t *db = daemon_db_get(t->tcp->d);
 	int ar = answer_query(db, &t->opts, q, qlen, t->scratch, sizeof(t->scratch), &len);
+	if (ar == ANSWER_NOTIFY && refresh_notify_answer(t->tcp->d, q, qlen, t->opts.client,
+	                                                 t->scratch, sizeof(t->scratch),
+	                                                 &len) == 0)
+		ar = 0;
 	if (ar == ANSWER_XFR)
 		rc = conn_start_xfr(c, db, q, qlen);
 	urcu_memb_read_unlock();

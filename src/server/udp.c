@@ -38,6 +38,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "server/log.h"
+#include "server/refresh.h"
 
 #define UDP_BATCH   64
 #define UDP_IN_MAX  4096 /* larger queries arrive truncated (MSG_TRUNC): dropped */
@@ -79,6 +80,9 @@ static void udp_answer_batch(udp_worker_t *w, unsigned n, answer_opts_t *o)
 		size_t len = 0;
 		int rc = answer_query(db, o, w->inbuf[i], w->in[i].msg_len, w->outbuf[i],
 		                      UDP_OUT_MAX, &len);
+		if (rc == ANSWER_NOTIFY)
+			rc = refresh_notify_answer(w->d, w->inbuf[i], w->in[i].msg_len, o->client,
+			                           w->outbuf[i], UDP_OUT_MAX, &len);
 		if (rc != 0 || len == 0)
 			continue; /* ANSWER_DROP, or ANSWER_XFR (see above) */
 		struct msghdr *oh = &w->out[k].msg_hdr;

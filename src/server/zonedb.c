@@ -20,7 +20,10 @@ int zonedb_new(zone_t *const *zones, size_t n, zonedb_t **out)
 	if (db == NULL)
 		return -ENOMEM;
 	db->zones = calloc(n ? n : 1, sizeof(*db->zones));
-	if (db->zones == NULL) {
+	db->expired = calloc(n ? n : 1, sizeof(*db->expired));
+	if (db->zones == NULL || db->expired == NULL) {
+		free(db->zones);
+		free(db->expired);
 		free(db);
 		return -ENOMEM;
 	}
@@ -43,7 +46,33 @@ int zonedb_new(zone_t *const *zones, size_t n, zonedb_t **out)
 	return 0;
 }
 
+static size_t zonedb_index(const zonedb_t *db, const uint8_t *origin);
+
 const zone_t *zonedb_get(const zonedb_t *db, const uint8_t *origin)
+{
+	size_t i = zonedb_index(db, origin);
+	return i < db->n ? db->zones[i] : NULL;
+}
+
+void zonedb_set_expired(zonedb_t *db, const uint8_t *origin)
+{
+	size_t i = zonedb_index(db, origin);
+	if (i < db->n && !db->expired[i]) {
+		db->expired[i] = true;
+		db->nexpired++;
+	}
+}
+
+bool zonedb_expired(const zonedb_t *db, const zone_t *z)
+{
+	if (db->nexpired == 0)
+		return false;
+	size_t i = zonedb_index(db, z->origin);
+	return i < db->n && db->expired[i];
+}
+
+/* The index of the zone of exactly this origin, or db->n. */
+static size_t zonedb_index(const zonedb_t *db, const uint8_t *origin)
 {
 	uint8_t key[NAME_KEY_MAXLEN];
 	size_t kl = name_to_key(origin, key);
@@ -56,13 +85,13 @@ const zone_t *zonedb_get(const zonedb_t *db, const uint8_t *origin)
 		if (c == 0)
 			c = (z->origin_keylen > kl) - (z->origin_keylen < kl);
 		if (c == 0)
-			return z;
+			return mid;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return db->n;
 }
 
 const zone_t *zonedb_find(const zonedb_t *db, const uint8_t *name)
@@ -86,5 +115,6 @@ void zonedb_free(zonedb_t *db)
 	for (size_t i = 0; i < db->n; i++)
 		zone_free(db->zones[i]);
 	free(db->zones);
+	free(db->expired);
 	free(db);
 }

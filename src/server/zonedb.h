@@ -7,6 +7,7 @@
 #ifndef NSF_SERVER_ZONEDB_H
 #define NSF_SERVER_ZONEDB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +15,9 @@
 
 typedef struct {
 	size_t n;
-	zone_t **zones; /* sorted by origin lookup key; owned (each a zone_clone) */
+	zone_t **zones;   /* sorted by origin lookup key; owned (each a zone_clone) */
+	bool *expired;    /* per zone: a secondary past its SOA expire (SERVFAIL) */
+	size_t nexpired;  /* 0: no lookup needed */
 } zonedb_t;
 
 /* A snapshot holding a clone of each of zones[0..n) (cheap: nodes are
@@ -27,6 +30,12 @@ const zone_t *zonedb_find(const zonedb_t *db, const uint8_t *name);
 
 /* The zone of exactly this origin, or NULL. */
 const zone_t *zonedb_get(const zonedb_t *db, const uint8_t *origin);
+
+/* Flags the zone of this origin as expired (before publishing only). */
+void zonedb_set_expired(zonedb_t *db, const uint8_t *origin);
+
+/* Whether z (a zone of db) is flagged expired. */
+bool zonedb_expired(const zonedb_t *db, const zone_t *z);
 
 void zonedb_free(zonedb_t *db);
 

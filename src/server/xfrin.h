@@ -1,0 +1,62 @@
+/*
+ * Incoming zone transfer (the client side of RFC 1995 IXFR, RFC 5936
+ * AXFR): one blocking exchange with one primary address, run by a refresh
+ * worker thread (refresh.c), never on the main loop or a query thread.
+ *
+ * One call does the SOA query and, when the primary's serial is newer
+ * (RFC 1982), the transfer (IXFR when we have a version, falling back to
+ * AXFR; AXFR-style IXFR replies are taken), all over one TCP connection,
+ * TSIG-signed when the remote has a key.  Everything received is checked
+ * before a version is made (doc/nsfleetd.md, "Secondary"); on any failure
+ * the caller keeps its version and gets why in res->error.
+ *
+ * Thread safety: any number of transfers may run at once (nothing global).
+ */
+#ifndef NSF_SERVER_XFRIN_H
+#define NSF_SERVER_XFRIN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/conf.h"
+#include "zone/zone.h"
+
+#define XFRIN_PHASE_TRANSFER 2 /* refresh.c's RS_TRANSFER */
+
+typedef struct {
+	const uint8_t *origin;      /* validated wire name, borrowed */
+	const char *zone_name;      /* text, for the log */
+	const zone_t *cur;          /* our version (borrowed) or NULL: AXFR */
+	const conf_addr_t *addr;    /* the primary, borrowed */
+	const conf_key_t *key;      /* NULL: unsigned */
+	unsigned timeout_ms;        /* longest silence (connect, each read) */
+	const atomic_bool *cancel;  /* polled while waiting; may be NULL */
+	atomic_int *phase;          /* set to XFRIN_PHASE_TRANSFER when the
+	                               transfer starts; may be NULL */
+} xfrin_req_t;
+
+typedef struct {
+	zone_t *zone;            /* the new version (caller owns) or NULL */
+	bool up_to_date;         /* the primary's serial is not newer than ours */
+	uint32_t remote_serial;  /* from the SOA query (0 if it failed) */
+	const char *kind;        /* "AXFR", "IXFR", "IXFR (AXFR-style)", "SOA" */
+	size_t messages, bytes;  /* of the transfer */
+	char error[384];         /* why it failed, "" on success */
+} xfrin_res_t;
+
+/*
+ * Refreshes from one address.  Returns 0 with res->zone set (a new
+ * version) or res->up_to_date, or a negative error with res->error saying
+ * why (nothing else changes).  Writes the transfer's one structured log
+ * line (zone, direction, peer, serials, duration, messages, bytes, and
+ * the error if any).
+ */
+int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res);
+
+/* Writes z as a zone file at path, crash-safely: path.tmp, fsync,
+ * rename, fsync of the directory.  0 or -errno / -ENOMEM. */
+int xfrin_zone_write(const zone_t *z, const char *path);
+
+#endif

@@ -1,0 +1,95 @@
+"""role: secondary — nsfleetd primary to nsfleetd secondary: initial AXFR,
+NOTIFY, a new serial; a restart serves the copy at once; ctl status."""
+
+import signal
+import shutil
+import time
+
+import dns.rcode
+import pytest
+
+from nsfleetd_harness import EXAMPLE, nsfleetd_bin, start_server  # noqa: F401
+from secondary_util import axfr_rrs, file_rrs, send_notify, start_secondary, wait_serial
+
+
+@pytest.fixture
+def secondaries():
+    servers = []
+    yield servers
+    for s in servers:
+        rc = s.stop()
+        log = s.log()
+        s.kill()
+        assert rc == 0, log
+
+
+def bump(path, old, new):
+    text = path.read_text().replace(str(old), str(new), 1)
+    path.write_text(text)
+
+
+def test_axfr_then_notify(start_server, nsfleetd_bin, tmp_path, secondaries):
+    zf = tmp_path / "example.com.zone"
+    shutil.copy(EXAMPLE, zf)
+    p = start_server(zones={"example.com": zf}, extra=["--allow-transfer", "127.0.0.0/8"],
+                     v6=False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries)
+    wait_serial(s, 2024010101)
+    # records equal: the primary's AXFR and the secondary's copy on disk
+    # (what it serves: written from the version it published)
+    assert axfr_rrs("127.0.0.1", p.port) == file_rrs(s.storage / "example.com.zone")
+    r = s.query("www.example.com.", "A")
+    assert r.rcode() == dns.rcode.NOERROR and r.answer
+    assert r.answer == p.query("www.example.com.", "A").answer
+    s.wait_log(r"xfr-in zone=example\.com\. kind=AXFR .*serial=0->2024010101 .*result=ok")
+
+    # change the primary, reload, NOTIFY (from the test: does not depend on
+    # the primary's own NOTIFY sender)
+    bump(zf, 2024010101, 2024010102)
+    zf.write_text(zf.read_text() + "added 300 IN A 192.0.2.99\n")
+    p.signal(signal.SIGHUP)
+    p.wait_log(r"reload done")
+    t0 = time.monotonic()
+    r = send_notify(s.port)
+    assert r.rcode() == dns.rcode.NOERROR
+    assert r.flags & 0x0400  # AA
+    wait_serial(s, 2024010102, timeout=5)
+    assert time.monotonic() - t0 < 5
+    assert axfr_rrs("127.0.0.1", p.port) == file_rrs(s.storage / "example.com.zone")
+    r = s.query("added.example.com.", "A")
+    assert r.rcode() == dns.rcode.NOERROR and r.answer[0][0].address == "192.0.2.99"
+
+
+def test_notify_refused_and_notauth(start_server, nsfleetd_bin, tmp_path, secondaries):
+    p = start_server(extra=["--allow-transfer", "127.0.0.0/8"], v6=False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries,
+                        notify_from="192.0.2.0/24")
+    wait_serial(s, 2024010101)
+    assert send_notify(s.port).rcode() == dns.rcode.REFUSED
+    assert send_notify(s.port, zone="example.org.").rcode() == dns.rcode.NOTAUTH
+    s.wait_log(r"NOTIFY for example\.com\. from 127\.0\.0\.1@\d+ refused \(not allowed")
+
+
+def test_restart_serves_copy_without_primary(start_server, nsfleetd_bin, tmp_path,
+                                             secondaries):
+    p = start_server(extra=["--allow-transfer", "127.0.0.0/8"], v6=False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries)
+    wait_serial(s, 2024010101)
+    want = s.query("www.example.com.", "A").answer
+    assert s.stop() == 0
+    p.stop()
+    s2 = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries,
+                         port=s.port)
+    # served at once, from the copy: no transfer needed (the primary is gone)
+    assert s2.soa_serial() == 2024010101
+    assert s2.query("www.example.com.", "A").answer == want
+    assert "kind=AXFR" not in s2.log()
+    s2.wait_log(r"loaded the copy in .*serial 2024010101")
+
+
+def test_no_copy_not_served(nsfleetd_bin, tmp_path, secondaries):
+    from nsfleetd_harness import free_port
+    dead = free_port(False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", dead)], servers=secondaries)
+    assert s.query("example.com.", "SOA").rcode() == dns.rcode.REFUSED
+    s.wait_log(r"xfr-in zone=example\.com\. .*result=failed: connect")

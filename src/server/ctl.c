@@ -66,12 +66,17 @@ static void ctl_handle(ctl_t *ctl, char *line, char *out, size_t cap)
 	char *save = NULL;
 	char *cmd = strtok_r(line, " \t\r", &save);
 	char *arg = strtok_r(NULL, " \t\r", &save);
+	bool force = false;
+	if (cmd != NULL && strcmp(cmd, "reload") == 0 && arg != NULL && strcmp(arg, "--force") == 0) {
+		force = true;
+		arg = strtok_r(NULL, " \t\r", &save);
+	}
 	char *extra = strtok_r(NULL, " \t\r", &save);
 	if (cmd == NULL) {
 		snprintf(out, cap, "ERROR empty request\n");
 		return;
 	}
-	log_info("control: %s%s%s", cmd, arg ? " " : "", arg ? arg : "");
+	log_info("control: %s%s%s%s", cmd, force ? " --force" : "", arg ? " " : "", arg ? arg : "");
 	if (strcmp(cmd, "status") == 0 && arg == NULL) {
 		daemon_status(ctl->d, out, cap);
 		if (out[0] == 0)
@@ -91,7 +96,7 @@ static void ctl_handle(ctl_t *ctl, char *line, char *out, size_t cap)
 		}
 		size_t loaded = 0;
 		char msg[1024];
-		int failed = daemon_reload(ctl->d, arg ? origin : NULL, &loaded, msg, sizeof(msg));
+		int failed = daemon_reload(ctl->d, arg ? origin : NULL, force, &loaded, msg, sizeof(msg));
 		if (failed < 0)
 			snprintf(out, cap, "ERROR no such zone: %s\n", arg);
 		else if (failed > 0)
@@ -101,7 +106,7 @@ static void ctl_handle(ctl_t *ctl, char *line, char *out, size_t cap)
 			snprintf(out, cap, "OK reloaded %zu zones\n", loaded);
 		return;
 	}
-	snprintf(out, cap, "ERROR unknown request (reload [ZONE] | status)\n");
+	snprintf(out, cap, "ERROR unknown request (reload [--force] [ZONE] | status)\n");
 }
 
 static void client_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)

@@ -5,6 +5,7 @@
  *
  *   reload        -> "OK reloaded N zones" | "ERROR why"
  *   reload ZONE   -> the same for one zone
+ *   reload --force [ZONE] -> the same past a primary's shrink guard
  *   status        -> "ZONE serial N" per zone ("ZONE not loaded: why")
  *
  * Requests run on the main thread, one at a time (reloads are its job).

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <urcu/urcu-memb.h>
@@ -31,8 +32,11 @@
 
 #include "common/err.h"
 #include "server/ctl.h"
+#include "server/journal.h"
 #include "server/log.h"
 #include "server/refresh.h"
+#include "server/notify.h"
+#include "server/primary.h"
 #include "server/tcp.h"
 #include "server/udp.h"
 #include "zone/zone_file.h"
@@ -190,12 +194,18 @@ int daemon_publish(daemon_t *d)
 	return 0;
 }
 
-int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg, size_t msgcap)
+int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded, char *msg,
+                  size_t msgcap)
 {
 	*loaded = 0;
 	msg[0] = 0;
 	int failed = 0;
 	bool found = false;
+	bool *changed = calloc(d->nzones + 1, sizeof(*changed));
+	if (changed == NULL) {
+		snprintf(msg, msgcap, "out of memory");
+		return 1;
+	}
 	for (size_t i = 0; i < d->nzones; i++) {
 		daemon_zone_t *dz = &d->zones[i];
 		if (origin != NULL && !name_equal(origin, dz->conf->domain))
@@ -203,6 +213,28 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg,
 		found = true;
 		load_report_t r;
 		zone_t *z = zone_load(dz->conf, dz->name, &r);
+		uint32_t file_serial = z != NULL ? z->serial : 0;
+		if (z != NULL && dz->conf->role == CONF_ROLE_PRIMARY) {
+			/* serial policy, shrink guard, journal (primary.c) */
+			primary_reload_t pr = {
+			    .name = dz->name,
+			    .policy = dz->conf->serial_policy,
+			    .old = dz->zone,
+			    .old_file_serial = dz->file_serial,
+			    .journal = d->journal,
+			    .force = force,
+			    .now = (uint64_t)time(NULL),
+			};
+			zone_t *next = NULL;
+			int prc = primary_reload(&pr, z, &next, r.first, sizeof(r.first));
+			z = next;
+			if (prc == 0 && z == NULL) {
+				dz->file_serial = file_serial;
+				dz->error[0] = 0;
+				(*loaded)++;
+				continue; /* unchanged */
+			}
+		}
 		if (z == NULL) {
 			failed++;
 			char keep[64];
@@ -216,7 +248,11 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg,
 				snprintf(msg, msgcap, "zone %s: %s; %s", dz->name, r.first, keep);
 			continue;
 		}
-		if (dz->zone != NULL)
+		if (dz->zone != NULL && z->serial != file_serial)
+			log_info("zone %s: reloaded, serial %u (was %u; %u in the file, serial-policy), "
+			         "%zu records",
+			         dz->name, z->serial, dz->zone->serial, file_serial, z->records);
+		else if (dz->zone != NULL)
 			log_info("zone %s: reloaded, serial %u (was %u), %zu records", dz->name,
 			         z->serial, dz->zone->serial, z->records);
 		else
@@ -224,20 +260,30 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg,
 			         z->records);
 		zone_t *old = dz->zone;
 		dz->zone = z;
+		dz->file_serial = file_serial;
 		dz->error[0] = 0;
+		changed[i] = true;
 		/* the published set holds its own clones: old may go now */
 		daemon_zone_release(d, old);
 		(*loaded)++;
 	}
-	if (!found)
+	if (!found) {
+		free(changed);
 		return -1;
+	}
 	int rc = daemon_publish(d);
 	if (rc < 0) {
 		log_error("cannot publish the zones: %s", err_str(rc));
 		if (msg[0] == 0)
 			snprintf(msg, msgcap, "cannot publish the zones: %s", err_str(rc));
+		free(changed);
 		return failed + 1;
 	}
+	/* published: tell the secondaries (RFC 1996) */
+	for (size_t i = 0; i < d->nzones; i++)
+		if (changed[i] && d->zones[i].conf->role == CONF_ROLE_PRIMARY)
+			notify_zone(d->notify, d->zones[i].conf, d->zones[i].zone);
+	free(changed);
 	return failed;
 }
 
@@ -298,7 +344,7 @@ static void on_signal(uv_signal_t *s, int signum)
 		log_info("SIGHUP: reloading every zone");
 		size_t loaded;
 		char msg[1024];
-		int failed = daemon_reload(d, NULL, &loaded, msg, sizeof(msg));
+		int failed = daemon_reload(d, NULL, false, &loaded, msg, sizeof(msg));
 		log_info("reload done: %zu zones reloaded, %d failed", loaded,
 		         failed < 0 ? 0 : failed);
 		return;
@@ -347,6 +393,10 @@ static int daemon_init_zones(daemon_t *d)
 		} else {
 			log_info("zone %s: loaded, serial %u, %zu records", dz->name,
 			         dz->zone->serial, dz->zone->records);
+			dz->file_serial = dz->zone->serial;
+			if (d->journal != NULL)
+				primary_journal_start(d->journal, dz->name, zc->domain,
+				                      dz->zone->serial);
 		}
 	}
 	return daemon_publish(d);
@@ -371,9 +421,32 @@ int daemon_check(const conf_t *conf)
 	return bad;
 }
 
+/* The journal under storage/journal; none in quick mode (no storage of
+ * its own: IXFR is then answered in full).  Failing to open it stops the
+ * start: a primary must commit its changesets before it publishes. */
+static int daemon_open_journal(daemon_t *d)
+{
+	const conf_t *c = d->conf;
+	if (strcmp(c->source, CONF_QUICK_FILE) == 0 || c->server.storage == NULL)
+		return 0;
+	char dir[4200];
+	size_t sl = strlen(c->server.storage);
+	snprintf(dir, sizeof(dir), "%s%sjournal", c->server.storage,
+	         sl > 0 && c->server.storage[sl - 1] == '/' ? "" : "/");
+	int rc = journal_open(dir, 0, 0, &d->journal);
+	if (rc < 0) {
+		log_error("journal %s: %s", dir, err_str(rc));
+		d->journal = NULL;
+		return rc;
+	}
+	log_info("journal %s opened", dir);
+	return 0;
+}
+
 static void daemon_free(daemon_t *d)
 {
 	zonedb_free(d->db); /* every reader thread has been joined */
+	journal_close(d->journal);
 	for (size_t i = 0; i < d->nzones; i++)
 		zone_free(d->zones[i].zone);
 	free(d->zones);
@@ -413,7 +486,13 @@ int daemon_run(conf_t *conf)
 
 	int status = 1;
 	const conf_server_t *s = &conf->server;
-	int rc = daemon_init_zones(d);
+	int rc = daemon_open_journal(d);
+	if (rc < 0)
+		goto out;
+	rc = notify_new(&loop, &d->notify);
+	if (rc < 0)
+		goto out;
+	rc = daemon_init_zones(d);
 	if (rc < 0) {
 		log_error("cannot build the zone set: %s", err_str(rc));
 		goto out;
@@ -452,6 +531,8 @@ out:
 	refresh_stop(d->refresh); /* after the front ends: no NOTIFY comes in now */
 	d->refresh = NULL;
 	ctl_stop(d->ctl);
+	notify_stop(d->notify);
+	d->notify = NULL;
 	uv_walk(&loop, close_walk, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);

@@ -94,13 +94,16 @@ bool daemon_xfr_allowed(const daemon_t *d, const uint8_t *origin, const struct s
 
 /*
  * Reloads every zone (origin NULL) or the zone of origin from its file,
- * beside the serving version, and publishes the new set.  Main thread
+ * beside the serving version, and publishes the new set; a primary zone
+ * goes through primary_reload (serial policy, shrink guard unless force,
+ * journal before publish) and is NOTIFYed once published.  Main thread
  * only.  Returns the number of zones that failed to load (they keep their
  * last good version, the log says why), or -1 when origin names no zone;
  * *loaded gets the number reloaded, msg a one-line summary of the first
  * failure (or "").
  */
-int daemon_reload(daemon_t *d, const uint8_t *origin, size_t *loaded, char *msg, size_t msgcap);
+int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded, char *msg,
+                  size_t msgcap);
 
 /* Publishes the zone set made of every zone's current version (expired
  * secondaries flagged for SERVFAIL); frees the old set after a grace

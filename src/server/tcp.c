@@ -226,7 +226,7 @@ static int conn_start_xfr(tcp_conn_t *c, const zonedb_t *db, const uint8_t *q, s
 	zone_t *held = daemon_zone_hold(d, z);
 	if (held == NULL)
 		return -ENOMEM;
-	c->xfr = xfrout_new(held, m.id, m.qname, m.qtype, c->peer_text);
+	c->xfr = xfrout_new(held, &m, d->journal, c->peer_text);
 	if (c->xfr == NULL) {
 		daemon_zone_release(d, held);
 		return -ENOMEM;

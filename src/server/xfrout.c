@@ -16,10 +16,22 @@
  *                   ▼
  *                SOA_LAST ──► DONE
  *
- * IXFR (RFC 1995 §4): "If incremental zone transfer is not available, the
- * entire zone is returned.  The first and the last RR of the response is
- * the SOA record of the zone." -- the same stream with the IXFR question;
- * the log line says it was answered in full.
+ * IXFR (RFC 1995): the client's serial (the SOA in the query's authority
+ * section) picks one of three answers, decided in xfrout_new:
+ *
+ *   client serial >= ours ──► SOA_LAST only: our SOA alone (§4 "up to
+ *                             date"; BIND and Knot do the same when the
+ *                             client is ahead)
+ *   journal has from..ours ──► SOA_FIRST ──► DIFF (per changeset: old SOA,
+ *                             removed RRs, new SOA, added RRs) ──► SOA_LAST
+ *   otherwise               ──► the AXFR stream with the IXFR question
+ *                             (§4: "If incremental zone transfer is not
+ *                             available, the entire zone is returned")
+ *
+ * The changesets are copied out of one journal read transaction when the
+ * transfer starts, so the stream does not pin LMDB pages while a slow
+ * client drains it; the journal may run ahead of the version held (it is
+ * committed before the publish), so the copy stops at our serial.
  */
 #include "server/xfrout.h"
 
@@ -33,8 +45,13 @@
 #include "dns/msg.h"
 #include "dns/rrtype.h"
 #include "server/log.h"
+#include "zone/changeset.h"
+#include "zone/serial.h"
 
-typedef enum { XFR_SOA_FIRST, XFR_BODY, XFR_SOA_LAST, XFR_DONE } xfr_state_t;
+typedef enum { XFR_SOA_FIRST, XFR_BODY, XFR_DIFF, XFR_SOA_LAST, XFR_DONE } xfr_state_t;
+
+/* How an IXFR is answered (the log line says which). */
+typedef enum { IXFR_NONE, IXFR_UPTODATE, IXFR_DIFF, IXFR_FULL } ixfr_mode_t;
 
 struct xfrout {
 	zone_t *z;
@@ -53,20 +70,131 @@ struct xfrout {
 	zone_rrset_t rs;
 	const uint8_t *rd;
 	uint16_t rdlen;
+	/* IXFR */
+	ixfr_mode_t mode;
+	uint32_t client_serial;
+	bool has_client_serial;
+	char full_why[64];
+	changeset_t *cs; /* DIFF: the changesets, oldest first */
+	size_t ncs, cap_cs;
+	size_t ci, ck; /* changeset and item within it (0 soa_from, removed, soa_to, added) */
 	/* for the log line */
 	size_t messages, bytes, records;
 	struct timespec start;
 };
 
-xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtype, const char *peer)
+/* The serial of the SOA in q's authority section (the IXFR client's). */
+static bool query_client_serial(const msg_t *q, uint32_t *serial)
+{
+	msg_iter_t it;
+	msg_rr_t rr;
+	uint8_t rd[RDATA_MAXLEN];
+	msg_iter_init_section(&it, q, MSG_SEC_AUTHORITY);
+	while (msg_rr_next(&it, &rr, rd, sizeof(rd)) == 0) {
+		if (rr.type != RRTYPE_SOA)
+			continue;
+		size_t o = name_length(rr.rdata);
+		if (o < rr.rdlen)
+			o += name_length(rr.rdata + o);
+		if (o + 20 > rr.rdlen)
+			return false;
+		*serial = (uint32_t)rr.rdata[o] << 24 | (uint32_t)rr.rdata[o + 1] << 16 |
+		          (uint32_t)rr.rdata[o + 2] << 8 | rr.rdata[o + 3];
+		return true;
+	}
+	return false;
+}
+
+/* journal_read callback: copies each changeset until the one ending at the
+ * held version's serial. */
+#define XFR_READ_ENOUGH 1
+static int xfr_copy_changeset(void *ctx, const changeset_t *src)
+{
+	xfrout_t *x = ctx;
+	if (x->ncs == x->cap_cs) {
+		size_t c = x->cap_cs ? x->cap_cs * 2 : 8;
+		changeset_t *v = realloc(x->cs, c * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		x->cs = v;
+		x->cap_cs = c;
+	}
+	changeset_t *cs = &x->cs[x->ncs++];
+	changeset_init(cs);
+	const changeset_rr_t *a = &src->soa_from, *b = &src->soa_to;
+	int rc = a->owner ? changeset_remove(cs, a->owner, a->type, a->ttl, a->rdata, a->rdlen)
+	                  : ERR_MALFORMED;
+	if (rc == 0 && b->owner)
+		rc = changeset_add(cs, b->owner, b->type, b->ttl, b->rdata, b->rdlen);
+	else if (rc == 0)
+		rc = ERR_MALFORMED;
+	for (size_t i = 0; rc == 0 && i < src->nremoved; i++) {
+		const changeset_rr_t *r = &src->removed[i];
+		rc = changeset_remove(cs, r->owner, r->type, r->ttl, r->rdata, r->rdlen);
+	}
+	for (size_t i = 0; rc == 0 && i < src->nadded; i++) {
+		const changeset_rr_t *r = &src->added[i];
+		rc = changeset_add(cs, r->owner, r->type, r->ttl, r->rdata, r->rdlen);
+	}
+	if (rc < 0)
+		return rc;
+	/* soa_to's serial: the last 20 octets hold serial .. minimum */
+	const uint8_t *p = b->rdata + b->rdlen - 20;
+	uint32_t to = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return to == x->z->serial ? XFR_READ_ENOUGH : 0;
+}
+
+static void xfr_free_changesets(xfrout_t *x)
+{
+	for (size_t i = 0; i < x->ncs; i++)
+		changeset_free(&x->cs[i]);
+	free(x->cs);
+	x->cs = NULL;
+	x->ncs = x->cap_cs = 0;
+}
+
+/* Decides how an IXFR is answered (see the top of the file). */
+static int xfr_plan_ixfr(xfrout_t *x, const msg_t *q, journal_t *j)
+{
+	x->has_client_serial = query_client_serial(q, &x->client_serial);
+	if (!x->has_client_serial) {
+		snprintf(x->full_why, sizeof(x->full_why), "no SOA in the query");
+		x->mode = IXFR_FULL;
+		return 0;
+	}
+	if (serial_compare(x->client_serial, x->z->serial) != SERIAL_LT) {
+		x->mode = IXFR_UPTODATE;
+		return 0;
+	}
+	int rc = j != NULL ? journal_read(j, x->z->origin, x->client_serial, xfr_copy_changeset, x)
+	                   : ERR_NOTFOUND;
+	if (rc == XFR_READ_ENOUGH) {
+		x->mode = IXFR_DIFF;
+		return 0;
+	}
+	xfr_free_changesets(x);
+	if (rc == -ENOMEM)
+		return rc;
+	snprintf(x->full_why, sizeof(x->full_why), "%s",
+	         j == NULL                           ? "no journal"
+	         : rc == ERR_NOTFOUND || rc == 0     ? "serial not in the journal"
+	                                             : "journal unreadable");
+	if (rc != ERR_NOTFOUND && rc != 0)
+		log_warning("IXFR out: zone %s, peer %s: journal: %s; sending the full zone",
+		            x->zname, x->peer, err_str(rc));
+	x->mode = IXFR_FULL;
+	return 0;
+}
+
+xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const char *peer)
 {
 	xfrout_t *x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
 	x->z = z;
-	x->id = id;
-	x->qtype = qtype;
-	memcpy(x->qname, qname, name_length(qname));
+	x->id = q->id;
+	x->qtype = q->qtype;
+	memcpy(x->qname, q->qname, name_length(q->qname));
 	snprintf(x->peer, sizeof(x->peer), "%s", peer);
 	if (name_to_text(z->origin, x->zname, sizeof(x->zname)) < 0)
 		strcpy(x->zname, "?");
@@ -77,7 +205,41 @@ xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtyp
 	else
 		x->state = XFR_SOA_FIRST;
 	zone_iter_init(&x->it, z);
+	if (x->qtype == RRTYPE_IXFR && x->state != XFR_DONE) {
+		if (xfr_plan_ixfr(x, q, j) < 0) {
+			zone_iter_free(&x->it);
+			free(x);
+			return NULL;
+		}
+		if (x->mode == IXFR_UPTODATE)
+			x->state = XFR_SOA_LAST;
+	}
 	return x;
+}
+
+/* The current RR of DIFF. */
+static const changeset_rr_t *xfr_diff_rr(const xfrout_t *x)
+{
+	const changeset_t *cs = &x->cs[x->ci];
+	size_t k = x->ck;
+	if (k == 0)
+		return &cs->soa_from;
+	if (k <= cs->nremoved)
+		return &cs->removed[k - 1];
+	if (k == cs->nremoved + 1)
+		return &cs->soa_to;
+	return &cs->added[k - cs->nremoved - 2];
+}
+
+/* Moves DIFF to its next RR; to SOA_LAST after the last changeset. */
+static void xfr_advance_diff(xfrout_t *x)
+{
+	const changeset_t *cs = &x->cs[x->ci];
+	if (++x->ck < cs->nremoved + cs->nadded + 2)
+		return;
+	x->ck = 0;
+	if (++x->ci == x->ncs)
+		x->state = XFR_SOA_LAST;
 }
 
 /* Loads the first rdata of the RRset at x->rrset of x->node, skipping the
@@ -145,6 +307,13 @@ int xfrout_next(xfrout_t *x, uint8_t *buf, size_t cap, size_t *len)
 			ttl = x->rs.ttl;
 			rd = x->rd;
 			rdlen = x->rdlen;
+		} else if (x->state == XFR_DIFF) {
+			const changeset_rr_t *r = xfr_diff_rr(x);
+			owner = r->owner;
+			type = r->type;
+			ttl = r->ttl;
+			rd = r->rdata;
+			rdlen = r->rdlen;
 		} else {
 			size_t pos = 0;
 			owner = x->z->origin;
@@ -163,8 +332,15 @@ int xfrout_next(xfrout_t *x, uint8_t *buf, size_t cap, size_t *len)
 		in_msg++;
 		switch (x->state) {
 		case XFR_SOA_FIRST:
+			if (x->mode == IXFR_DIFF) {
+				x->state = XFR_DIFF;
+				break;
+			}
 			x->state = XFR_BODY;
 			rc = xfr_advance_body(x, true);
+			break;
+		case XFR_DIFF:
+			xfr_advance_diff(x);
 			break;
 		case XFR_BODY:
 			rc = xfr_advance_body(x, false);
@@ -192,14 +368,30 @@ zone_t *xfrout_end(xfrout_t *x, const char *error)
 	double secs =
 	    (double)(now.tv_sec - x->start.tv_sec) + (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
 	const char *kind = x->qtype == RRTYPE_IXFR ? "IXFR" : "AXFR";
-	const char *note = x->qtype == RRTYPE_IXFR
-	                       ? ", answered with the full zone (no journal; RFC 1995 §4)"
-	                       : "";
+	char note[160] = "";
+	char from[32] = "";
+	if (x->has_client_serial)
+		snprintf(from, sizeof(from), "%u -> ", x->client_serial);
+	switch (x->mode) {
+	case IXFR_NONE:
+		break;
+	case IXFR_UPTODATE:
+		snprintf(note, sizeof(note), ", up to date (our SOA alone)");
+		break;
+	case IXFR_DIFF:
+		snprintf(note, sizeof(note), ", incremental, %zu changesets from the journal",
+		         x->ncs);
+		break;
+	case IXFR_FULL:
+		snprintf(note, sizeof(note), ", answered with the full zone (%s; RFC 1995 §4)",
+		         x->full_why);
+		break;
+	}
 	if (error == NULL)
-		log_info("%s out: zone %s, peer %s, serial %u, %zu messages, %zu records, %zu "
+		log_info("%s out: zone %s, peer %s, serial %s%u, %zu messages, %zu records, %zu "
 		         "bytes, %.3f s%s",
-		         kind, x->zname, x->peer, x->z->serial, x->messages, x->records, x->bytes,
-		         secs, note);
+		         kind, x->zname, x->peer, from, x->z->serial, x->messages, x->records,
+		         x->bytes, secs, note);
 	else
 		log_warning("%s out failed: zone %s, peer %s, serial %u, %zu messages, %zu "
 		            "records, %zu bytes, %.3f s: %s",
@@ -207,6 +399,7 @@ zone_t *xfrout_end(xfrout_t *x, const char *error)
 		            x->bytes, secs, error);
 	zone_t *z = x->z;
 	zone_iter_free(&x->it);
+	xfr_free_changesets(x);
 	free(x);
 	return z;
 }

@@ -1,6 +1,6 @@
 /*
- * Outgoing zone transfer (AXFR, RFC 5936; IXFR answered with the full
- * zone, RFC 1995 §4), as a generator of response messages: the TCP front
+ * Outgoing zone transfer (AXFR, RFC 5936; IXFR, RFC 1995, from the
+ * journal, or with the full zone when the journal cannot say), as a generator of response messages: the TCP front
  * end asks for the next message only when the previous ones have drained
  * (backpressure), so the zone is never built in memory as a whole.
  *
@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dns/msg.h"
+#include "server/journal.h"
 #include "zone/zone.h"
 
 /* The soft size of one message: filled until it passes this, so a message
@@ -24,12 +26,17 @@
 typedef struct xfrout xfrout_t;
 
 /*
- * A transfer of zone z (taken over) in answer to a query with this id,
- * qname (validated wire name, as asked), qtype (AXFR or IXFR) for peer
- * (text, copied, for the log).  NULL on ENOMEM (z is then not taken).
+ * A transfer of zone z (taken over) in answer to the query q (parsed by
+ * msg_parse, qtype AXFR or IXFR; borrowed for the call only) for peer
+ * (text, copied, for the log).  For IXFR, the client's serial is the SOA
+ * in q's authority section: at or past z's serial, the answer is z's SOA
+ * alone; when j (may be NULL) holds the changesets from it to z's serial,
+ * they are sent (RFC 1995 §4: our SOA, per changeset the old SOA, the
+ * removed RRs, the new SOA, the added RRs, our SOA); else the whole zone.
+ * The changesets are read here, from one journal snapshot.  NULL on
+ * ENOMEM (z is then not taken).
  */
-xfrout_t *xfrout_new(zone_t *z, uint16_t id, const uint8_t *qname, uint16_t qtype,
-                     const char *peer);
+xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const char *peer);
 
 /*
  * Writes the next message into buf[0..cap) (cap >= 65535).  Returns 0 with

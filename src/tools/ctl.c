@@ -1,5 +1,5 @@
 /*
- * nsfleet ctl [-s PATH] reload [ZONE] | status: one request line to
+ * nsfleet ctl [-s PATH] reload [--force] [ZONE] | status: one request line to
  * nsfleetd's control socket (doc/nsfleetd.md), the reply printed as it
  * comes.  Exit 0 when the server answered and did not say ERROR, 1 when it
  * did or could not be reached, 2 for a usage error.
@@ -20,10 +20,11 @@
 
 static void ctl_usage(FILE *out)
 {
-	fputs("usage: nsfleet ctl [-s PATH] reload [ZONE]\n"
+	fputs("usage: nsfleet ctl [-s PATH] reload [--force] [ZONE]\n"
 	      "       nsfleet ctl [-s PATH] status\n"
 	      "\n"
-	      "  -s, --socket PATH   nsfleetd's control socket (default " CTL_DEFAULT_SOCKET ")\n",
+	      "  -s, --socket PATH   nsfleetd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
+	      "  --force             reload: accept a primary zone that shrank past the guard\n",
 	      out);
 }
 
@@ -62,13 +63,16 @@ int cmd_ctl(int argc, char **argv)
 	char req[1024];
 	if (i < argc && strcmp(argv[i], "status") == 0 && argc - i == 1) {
 		snprintf(req, sizeof(req), "status\n");
-	} else if (i < argc && strcmp(argv[i], "reload") == 0 && argc - i <= 2) {
-		if (argc - i == 2 && strpbrk(argv[i + 1], " \t\r\n") != NULL) {
-			fprintf(stderr, "nsfleet ctl: bad zone name '%s'\n", argv[i + 1]);
+	} else if (i < argc && strcmp(argv[i], "reload") == 0 &&
+	           argc - i <= 2 + (i + 1 < argc && strcmp(argv[i + 1], "--force") == 0)) {
+		bool force = i + 1 < argc && strcmp(argv[i + 1], "--force") == 0;
+		int z = i + 1 + force;
+		if (z < argc && (argv[z][0] == '-' || strpbrk(argv[z], " \t\r\n") != NULL)) {
+			fprintf(stderr, "nsfleet ctl: bad zone name '%s'\n", argv[z]);
 			return TOOL_USAGE;
 		}
-		snprintf(req, sizeof(req), "reload%s%s\n", argc - i == 2 ? " " : "",
-		         argc - i == 2 ? argv[i + 1] : "");
+		snprintf(req, sizeof(req), "reload%s%s%s\n", force ? " --force" : "",
+		         z < argc ? " " : "", z < argc ? argv[z] : "");
 	} else {
 		ctl_usage(stderr);
 		return TOOL_USAGE;

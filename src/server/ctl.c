@@ -67,7 +67,8 @@ static void ctl_handle(ctl_t *ctl, char *line, char *out, size_t cap)
 	char *cmd = strtok_r(line, " \t\r", &save);
 	char *arg = strtok_r(NULL, " \t\r", &save);
 	bool force = false;
-	if (cmd != NULL && strcmp(cmd, "reload") == 0 && arg != NULL && strcmp(arg, "--force") == 0) {
+	if (cmd != NULL && strcmp(cmd, "reload") == 0 && arg != NULL &&
+	    strcmp(arg, "--force") == 0) {
 		force = true;
 		arg = strtok_r(NULL, " \t\r", &save);
 	}
@@ -96,7 +97,8 @@ static void ctl_handle(ctl_t *ctl, char *line, char *out, size_t cap)
 		}
 		size_t loaded = 0;
 		char msg[1024];
-		int failed = daemon_reload(ctl->d, arg ? origin : NULL, force, &loaded, msg, sizeof(msg));
+		int failed =
+		    daemon_reload(ctl->d, arg ? origin : NULL, force, &loaded, msg, sizeof(msg));
 		if (failed < 0)
 			snprintf(out, cap, "ERROR no such zone: %s\n", arg);
 		else if (failed > 0)

@@ -249,9 +249,10 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
 			continue;
 		}
 		if (dz->zone != NULL && z->serial != file_serial)
-			log_info("zone %s: reloaded, serial %u (was %u; %u in the file, serial-policy), "
-			         "%zu records",
-			         dz->name, z->serial, dz->zone->serial, file_serial, z->records);
+			log_info(
+			    "zone %s: reloaded, serial %u (was %u; %u in the file, serial-policy), "
+			    "%zu records",
+			    dz->name, z->serial, dz->zone->serial, file_serial, z->records);
 		else if (dz->zone != NULL)
 			log_info("zone %s: reloaded, serial %u (was %u), %zu records", dz->name,
 			         z->serial, dz->zone->serial, z->records);

@@ -205,8 +205,8 @@ static int target_build(notify_target_t *t, const zone_t *z, const conf_key_t *k
 	return 0;
 }
 
-static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z,
-                        const conf_remote_t *r, const conf_addr_t *a)
+static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z, const conf_remote_t *r,
+                        const conf_addr_t *a)
 {
 	/* a newer NOTIFY supersedes one still running */
 	for (notify_target_t *o = n->head; o != NULL;) {

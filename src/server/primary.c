@@ -38,8 +38,8 @@ uint32_t primary_policy_serial(conf_serial_policy_t policy, uint32_t old, uint64
 		time_t t = (time_t)now;
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		cand = (uint32_t)(tm.tm_year + 1900) * 1000000u + (uint32_t)(tm.tm_mon + 1) * 10000u +
-		       (uint32_t)tm.tm_mday * 100u;
+		cand = (uint32_t)(tm.tm_year + 1900) * 1000000u +
+		       (uint32_t)(tm.tm_mon + 1) * 10000u + (uint32_t)tm.tm_mday * 100u;
 		break;
 	}
 	case CONF_SERIAL_KEEP:
@@ -113,10 +113,10 @@ static int content_differs(const zone_t *old, const zone_t *new, bool *differs)
 		const changeset_rr_t *a = &cs.soa_from, *b = &cs.soa_to;
 		size_t off = a->owner ? soa_serial_off(a->rdata, a->rdlen) : 0;
 		if (!*differs && a->owner != NULL && b->owner != NULL) {
-			*differs = a->ttl != b->ttl || a->rdlen != b->rdlen || off == 0 ||
-			           memcmp(a->rdata, b->rdata, off) != 0 ||
-			           memcmp(a->rdata + off + 4, b->rdata + off + 4,
-			                  a->rdlen - off - 4) != 0;
+			*differs =
+			    a->ttl != b->ttl || a->rdlen != b->rdlen || off == 0 ||
+			    memcmp(a->rdata, b->rdata, off) != 0 ||
+			    memcmp(a->rdata + off + 4, b->rdata + off + 4, a->rdlen - off - 4) != 0;
 		}
 	}
 	changeset_free(&cs);
@@ -145,8 +145,7 @@ static int journal_commit(journal_t *j, const char *name, const zone_t *old, con
 	return rc;
 }
 
-int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, char *why,
-                   size_t cap)
+int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, char *why, size_t cap)
 {
 	*out = NULL;
 	why[0] = 0;
@@ -178,8 +177,9 @@ int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, cha
 	if (in->policy == CONF_SERIAL_KEEP) {
 		if (fo != SERIAL_GT) {
 			snprintf(why, cap,
-			         fo == SERIAL_EQ ? "serial did not increase (%u, serial-policy keep)"
-			                         : "serial went backwards (%u, served %u)",
+			         fo == SERIAL_EQ
+			             ? "serial did not increase (%u, serial-policy keep)"
+			             : "serial went backwards (%u, served %u)",
 			         f, o);
 			zone_free(loaded);
 			return ERR_RANGE;

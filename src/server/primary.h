@@ -40,13 +40,13 @@
 #define PRIMARY_MAX_SHRINK 50
 
 typedef struct {
-	const char *name;                /* the zone as text, for messages */
+	const char *name; /* the zone as text, for messages */
 	conf_serial_policy_t policy;
-	const zone_t *old;               /* the served version (borrowed), or NULL */
-	uint32_t old_file_serial;        /* the file's serial at the last good load */
-	journal_t *journal;              /* NULL: none */
-	bool force;                      /* past the shrink guard */
-	uint64_t now;                    /* seconds since the epoch (unixtime, dateserial) */
+	const zone_t *old;        /* the served version (borrowed), or NULL */
+	uint32_t old_file_serial; /* the file's serial at the last good load */
+	journal_t *journal;       /* NULL: none */
+	bool force;               /* past the shrink guard */
+	uint64_t now;             /* seconds since the epoch (unixtime, dateserial) */
 } primary_reload_t;
 
 /*
@@ -58,8 +58,7 @@ typedef struct {
  * increase / went backwards), ERR_LIMIT (shrink guard), a journal or
  * memory error.  On success the changeset is in the journal.
  */
-int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, char *why,
-                   size_t cap);
+int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, char *why, size_t cap);
 
 /*
  * The serial the policy gives a changed zone whose served serial is old,
@@ -75,7 +74,6 @@ uint32_t primary_policy_serial(conf_serial_policy_t policy, uint32_t old, uint64
  * versions we no longer have: it is flushed (clients of those serials
  * get AXFR).  0 or a journal error (logged).
  */
-int primary_journal_start(journal_t *j, const char *name, const uint8_t *origin,
-                          uint32_t serial);
+int primary_journal_start(journal_t *j, const char *name, const uint8_t *origin, uint32_t serial);
 
 #endif

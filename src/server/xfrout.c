@@ -176,9 +176,9 @@ static int xfr_plan_ixfr(xfrout_t *x, const msg_t *q, journal_t *j)
 	if (rc == -ENOMEM)
 		return rc;
 	snprintf(x->full_why, sizeof(x->full_why), "%s",
-	         j == NULL                           ? "no journal"
-	         : rc == ERR_NOTFOUND || rc == 0     ? "serial not in the journal"
-	                                             : "journal unreadable");
+	         j == NULL                       ? "no journal"
+	         : rc == ERR_NOTFOUND || rc == 0 ? "serial not in the journal"
+	                                         : "journal unreadable");
 	if (rc != ERR_NOTFOUND && rc != 0)
 		log_warning("IXFR out: zone %s, peer %s: journal: %s; sending the full zone",
 		            x->zname, x->peer, err_str(rc));

@@ -1,7 +1,7 @@
 /*
  * Outgoing zone transfer (AXFR, RFC 5936; IXFR, RFC 1995, from the
- * journal, or with the full zone when the journal cannot say), as a generator of response messages: the TCP front
- * end asks for the next message only when the previous ones have drained
+ * journal, or with the full zone when the journal cannot say), as a generator of response messages:
+ * the TCP front end asks for the next message only when the previous ones have drained
  * (backpressure), so the zone is never built in memory as a whole.
  *
  * The transfer owns a zone_t (a clone taken for it), so the version stays

@@ -296,15 +296,31 @@ def test_serial_backwards_refused(primary, nsfleet, policy):
     assert s.soa_serial() == 2024010101
 
 
-def test_unixtime_and_dateserial(primary, nsfleet):
-    s = primary(policy="unixtime")
+SMALL = ("$TTL 300\n@ SOA ns1 hostmaster 5 7200 3600 1209600 300\n"
+         "@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.2\n")
+
+
+@pytest.mark.parametrize("policy", ["unixtime", "dateserial"])
+def test_unixtime_and_dateserial(primary, nsfleet, policy):
+    s = primary(policy=policy, zone_text=SMALL)
+    assert s.soa_serial() == 5  # the file's serial at startup
     with open(s.zone, "a") as f:
         f.write("added 300 IN A 192.0.2.77\n")
     before = int(time.time())
     rc, out, _ = ctl(nsfleet, s.ctl_sock, "reload")
+    after = int(time.time())
     assert rc == 0, out
-    # the file's 2024010101 is larger than any unixtime before 2034: kept + 1
-    assert s.soa_serial() == max(2024010102, before) or s.soa_serial() >= before
+    got = s.soa_serial()
+    if policy == "unixtime":
+        assert before <= got <= after
+    else:
+        days = {time.strftime("%Y%m%d", time.gmtime(t)) for t in (before, after)}
+        assert str(got)[:8] in days and str(got)[8:] == "00"
+    # a second change within the same second / day: + 1
+    with open(s.zone, "a") as f:
+        f.write("added2 300 IN A 192.0.2.78\n")
+    rc, out, _ = ctl(nsfleet, s.ctl_sock, "reload")
+    assert rc == 0 and s.soa_serial() in (got + 1, int(time.time()))
 
 
 def test_shrink_guard_and_force(primary, nsfleet):

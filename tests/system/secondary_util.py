@@ -23,10 +23,12 @@ KEY_SECRET = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3RzLTAxMjM0NTY3ODk="  # 36 octets
 
 def write_secondary_conf(path, storage, port, primaries, zone="example.com",
                          key=None, xfr_timeout=None, notify_from="127.0.0.0/8",
-                         notify_key=None):
+                         notify_key=None, control=None):
     """primaries: list of (addr, port).  key: (name, secret) used with them."""
     lines = ["server:", f"  listen: [ \"127.0.0.1@{port}\" ]", f"  storage: \"{storage}\"",
              "  udp-workers: 1", "  tcp-workers: 1"]
+    if control:
+        lines.append(f"  control: \"{control}\"")
     if xfr_timeout:
         lines.append(f"  xfr-timeout: {xfr_timeout}")
     if key or notify_key:

@@ -22,10 +22,14 @@ from secondary_util import send_notify, start_secondary, wait_serial
 ZONE = "example.com."
 
 
+EXPIRE = {"value": 86400}
+
+
 def soa(serial):
     # refresh/retry long: only NOTIFY starts a refresh during the test
     return dns.rrset.from_text(ZONE, 300, "IN", "SOA",
-                               f"ns1.example.com. h.example.com. {serial} 3600 3600 86400 300")
+                               f"ns1.example.com. h.example.com. {serial} 3600 3600 "
+                               f"{EXPIRE['value']} 300")
 
 
 def rr(name, rdtype, text, ttl=300):
@@ -92,7 +96,7 @@ class FakePrimary:
                 qt = q.question[0].rdtype
                 mode = self.mode
                 new = {"good1": 1}.get(mode, 2)
-                if qt == dns.rdatatype.SOA:
+                if qt == dns.rdatatype.SOA and mode != "dead":
                     c.sendall(self.reply(q, [soa(new)]))
                     continue
                 if not self.transfer(c, q, mode):
@@ -105,6 +109,8 @@ class FakePrimary:
     def transfer(self, c, q, mode):
         """Sends the transfer of mode; False: close the connection."""
         body = zone_body()
+        if mode == "dead":
+            return False  # closes without a word
         if mode == "good1":
             c.sendall(self.reply(q, [soa(1)] + body + [soa(1)]))
         elif mode == "truncated":
@@ -190,3 +196,50 @@ def test_broken_transfers_keep_last_zone(nsfleetd_bin, tmp_path, fake):
             log = x.log()
             x.kill()
             assert rc == 0, log
+
+
+def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
+    EXPIRE["value"] = 3
+    servers = []
+    ctl = tmp_path / "ctl.sock"
+    try:
+        s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", fake.port)],
+                            servers=servers, control=ctl)
+        wait_serial(s, 1, zone=ZONE)
+        st = ctl_status(ctl)
+        assert re.search(r"^example\.com\. role secondary serial 1 state idle last-refresh "
+                         r"\S+Z next-refresh \S+Z expire \S+Z last-error none$", st, re.M), st
+        fake.mode = "dead"
+        send_notify(s.port, zone=ZONE)
+        s.wait_log(r"zone example\.com\.: expired", timeout=10)
+        assert s.query(ZONE, "SOA").rcode() == dns.rcode.SERVFAIL
+        assert s.query("www.example.com.", "A").rcode() == dns.rcode.SERVFAIL
+        st = ctl_status(ctl)
+        assert re.search(r"^example\.com\. role secondary serial 1 state expired .*last-error "
+                         r"\S+@\d+: .+$", st, re.M), st
+        fake.mode = "good2"
+        send_notify(s.port, zone=ZONE)
+        wait_serial(s, 2, zone=ZONE, timeout=10)
+        assert s.query("www.example.com.", "A").rcode() == dns.rcode.NOERROR
+    finally:
+        EXPIRE["value"] = 86400
+        for x in servers:
+            rc = x.stop()
+            log = x.log()
+            x.kill()
+            assert rc == 0, log
+
+
+def ctl_status(path):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(5)
+    c.connect(str(path))
+    c.sendall(b"status\n")
+    out = b""
+    while True:
+        k = c.recv(65536)
+        if not k:
+            break
+        out += k
+    c.close()
+    return out.decode()

@@ -214,19 +214,29 @@ static int conn_start_xfr(tcp_conn_t *c, const zonedb_t *db, const uint8_t *q, s
 	char zname[NAME_TEXT_MAXLEN];
 	if (name_to_text(m.qname, zname, sizeof(zname)) < 0)
 		strcpy(zname, "?");
-	if (z == NULL || !daemon_xfr_allowed(d, z->origin, (struct sockaddr *)&c->peer)) {
+	tsig_req_t req;
+	xfrout_auth_t auth =
+	    z == NULL ? XFROUT_DENY
+	              : xfrout_authorize(d->conf, &m, z->origin, (struct sockaddr *)&c->peer, &req);
+	if (auth != XFROUT_ALLOW) {
 		/* RFC 5936 §2.2: the server may refuse; the log says who */
 		log_warning("%s out refused: zone %s, peer %s%s", kind, zname, c->peer_text,
-		            z == NULL ? " (not served)" : " (not allowed by the ACL)");
+		            z == NULL                ? " (not served)"
+		            : auth == XFROUT_BADTSIG ? " (TSIG does not verify)"
+		                                     : " (not allowed by the ACL)");
 		size_t len;
-		if (xfrout_refused(q, qlen, c->t->scratch, sizeof(c->t->scratch), &len) == 0)
+		int rc = auth == XFROUT_BADTSIG
+		             ? xfrout_tsig_error(q, qlen, &req, c->t->scratch,
+		                                 sizeof(c->t->scratch), &len)
+		             : xfrout_refused(q, qlen, c->t->scratch, sizeof(c->t->scratch), &len);
+		if (rc == 0)
 			return conn_queue(c, c->t->scratch, len);
 		return 0;
 	}
 	zone_t *held = daemon_zone_hold(d, z);
 	if (held == NULL)
 		return -ENOMEM;
-	c->xfr = xfrout_new(held, &m, d->journal, c->peer_text);
+	c->xfr = xfrout_new(held, &m, d->journal, m.has_tsig ? &req : NULL, c->peer_text);
 	if (c->xfr == NULL) {
 		daemon_zone_release(d, held);
 		return -ENOMEM;

@@ -78,6 +78,10 @@ struct xfrout {
 	changeset_t *cs; /* DIFF: the changesets, oldest first */
 	size_t ncs, cap_cs;
 	size_t ci, ck; /* changeset and item within it (0 soa_from, removed, soa_to, added) */
+	/* TSIG: every message signed when the query was */
+	bool signed_;
+	tsig_key_t key; /* copy; the secret is borrowed from the conf */
+	tsig_ctx_t tsig;
 	/* for the log line */
 	size_t messages, bytes, records;
 	struct timespec start;
@@ -186,11 +190,22 @@ static int xfr_plan_ixfr(xfrout_t *x, const msg_t *q, journal_t *j)
 	return 0;
 }
 
-xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const char *peer)
+xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const tsig_req_t *req,
+                     const char *peer)
 {
 	xfrout_t *x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
+	if (req != NULL && req->status == TSIG_OK && req->key != NULL) {
+		tsig_req_t r = *req;
+		x->key = *req->key;
+		r.key = &x->key;
+		if (tsig_ctx_init_response(&x->tsig, &r) < 0) {
+			free(x);
+			return NULL;
+		}
+		x->signed_ = true;
+	}
 	x->z = z;
 	x->id = q->id;
 	x->qtype = q->qtype;
@@ -208,6 +223,7 @@ xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const char *peer)
 	if (x->qtype == RRTYPE_IXFR && x->state != XFR_DONE) {
 		if (xfr_plan_ixfr(x, q, j) < 0) {
 			zone_iter_free(&x->it);
+			tsig_ctx_clear(&x->tsig);
 			free(x);
 			return NULL;
 		}
@@ -294,6 +310,9 @@ int xfrout_next(xfrout_t *x, uint8_t *buf, size_t cap, size_t *len)
 	int rc = msg_build_init(&b, buf, cap, x->id,
 	                        MSG_FLAG_QR | MSG_FLAG_AA |
 	                            MSG_FLAGS(MSG_OPCODE_QUERY, MSG_RCODE_NOERROR));
+	size_t reserve = x->signed_ ? tsig_rr_size(&x->key) : 0;
+	if (rc == 0 && reserve > 0)
+		rc = msg_build_reserve(&b, reserve);
 	if (rc == 0 && x->messages == 0)
 		rc = msg_build_question(&b, x->qname, x->qtype, RRCLASS_IN);
 	size_t in_msg = 0;
@@ -354,10 +373,17 @@ int xfrout_next(xfrout_t *x, uint8_t *buf, size_t cap, size_t *len)
 	}
 	if (rc < 0)
 		return rc;
+	size_t n = msg_build_len(&b);
+	if (x->signed_) {
+		msg_build_release(&b, reserve);
+		rc = tsig_ctx_sign(&x->tsig, buf, &n, cap, (uint64_t)time(NULL));
+		if (rc < 0)
+			return rc;
+	}
 	x->messages++;
 	x->records += in_msg;
-	x->bytes += msg_build_len(&b);
-	*len = msg_build_len(&b);
+	x->bytes += n;
+	*len = n;
 	return 0;
 }
 
@@ -389,9 +415,9 @@ zone_t *xfrout_end(xfrout_t *x, const char *error)
 	}
 	if (error == NULL)
 		log_info("%s out: zone %s, peer %s, serial %s%u, %zu messages, %zu records, %zu "
-		         "bytes, %.3f s%s",
+		         "bytes, %.3f s%s%s",
 		         kind, x->zname, x->peer, from, x->z->serial, x->messages, x->records,
-		         x->bytes, secs, note);
+		         x->bytes, secs, x->signed_ ? ", TSIG" : "", note);
 	else
 		log_warning("%s out failed: zone %s, peer %s, serial %u, %zu messages, %zu "
 		            "records, %zu bytes, %.3f s: %s",
@@ -400,6 +426,7 @@ zone_t *xfrout_end(xfrout_t *x, const char *error)
 	zone_t *z = x->z;
 	zone_iter_free(&x->it);
 	xfr_free_changesets(x);
+	tsig_ctx_clear(&x->tsig);
 	free(x);
 	return z;
 }
@@ -418,5 +445,53 @@ int xfrout_refused(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap, size
 	if (rc < 0)
 		return rc;
 	*outlen = msg_build_len(&b);
+	return 0;
+}
+
+xfrout_auth_t xfrout_authorize(const conf_t *c, const msg_t *q, const uint8_t *origin,
+                               const struct sockaddr *client, tsig_req_t *req)
+{
+	memset(req, 0, sizeof(*req));
+	const char *key_id = NULL;
+	if (q->has_tsig) {
+		static _Thread_local tsig_key_t keys[64];
+		size_t nk = 0;
+		for (size_t i = 0; i < c->key.n && nk < 64; i++) {
+			const conf_key_t *k = &c->key.v[i];
+			tsig_key_t *t = &keys[nk];
+			memcpy(t->name, k->name, name_length(k->name));
+			t->alg = (tsig_alg_t)k->algorithm;
+			t->secret = k->secret;
+			t->secret_len = k->secret_len;
+			nk++;
+		}
+		tsig_keyring_t ring = {keys, nk};
+		if (tsig_verify(q, &ring, (uint64_t)time(NULL), req) != TSIG_OK)
+			return XFROUT_BADTSIG;
+		const conf_key_t *k = conf_key_find(c, req->key->name);
+		key_id = k ? k->id : NULL;
+	}
+	return conf_acl_allows(c, origin, client, CONF_ACTION_TRANSFER, key_id) ? XFROUT_ALLOW
+	                                                                        : XFROUT_DENY;
+}
+
+int xfrout_tsig_error(const uint8_t *q, size_t qlen, const tsig_req_t *req, uint8_t *out,
+                      size_t cap, size_t *outlen)
+{
+	msg_t m;
+	if (msg_parse(&m, q, qlen) != 0 || !m.has_question)
+		return ERR_FORMERR;
+	msg_builder_t b;
+	uint16_t flags = MSG_FLAG_QR | (m.flags & MSG_OPCODE_MASK);
+	int rc = msg_build_init(&b, out, cap, m.id, flags);
+	if (rc == 0)
+		rc = msg_build_question(&b, m.qname, m.qtype, m.qclass);
+	if (rc < 0)
+		return rc;
+	size_t n = msg_build_len(&b);
+	rc = tsig_sign_error(out, &n, cap, req, (uint64_t)time(NULL));
+	if (rc < 0)
+		return rc;
+	*outlen = n;
 	return 0;
 }

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include "dns/msg.h"
+#include "dns/tsig.h"
+#include "server/conf.h"
 #include "server/journal.h"
 #include "zone/zone.h"
 
@@ -33,10 +35,34 @@ typedef struct xfrout xfrout_t;
  * alone; when j (may be NULL) holds the changesets from it to z's serial,
  * they are sent (RFC 1995 §4: our SOA, per changeset the old SOA, the
  * removed RRs, the new SOA, the added RRs, our SOA); else the whole zone.
- * The changesets are read here, from one journal snapshot.  NULL on
- * ENOMEM (z is then not taken).
+ * The changesets are read here, from one journal snapshot.  req: the
+ * verified TSIG of q (xfrout_authorize), or NULL for an unsigned query;
+ * with it every response message is signed (RFC 8945 §5.3.1).  NULL on
+ * ENOMEM or a signing setup failure (z is then not taken).
  */
-xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const char *peer);
+xfrout_t *xfrout_new(zone_t *z, const msg_t *q, journal_t *j, const tsig_req_t *req,
+                     const char *peer);
+
+/* The verdict of xfrout_authorize. */
+typedef enum { XFROUT_ALLOW = 0, XFROUT_DENY, XFROUT_BADTSIG } xfrout_auth_t;
+
+/*
+ * Whether the transfer query q (parsed) of zone origin from client may go
+ * on: a TSIG, if q has one, is verified first against every key of c
+ * (RFC 8945 §5.2: a bad one is XFROUT_BADTSIG whatever the ACL, answered
+ * with xfrout_tsig_error); then the zone's ACL must allow `transfer` to
+ * client with the verified key (an acl that names a key needs it).
+ * req is filled for xfrout_new (req->key is only valid until the caller's
+ * next xfrout_authorize: xfrout_new copies the key).
+ */
+xfrout_auth_t xfrout_authorize(const conf_t *c, const msg_t *q, const uint8_t *origin,
+                               const struct sockaddr *client, tsig_req_t *req);
+
+/* The error answer to q[0..qlen) whose TSIG failed (req from
+ * xfrout_authorize): NOTAUTH and the error TSIG (or FORMERR).  0 with
+ * *outlen, or an error. */
+int xfrout_tsig_error(const uint8_t *q, size_t qlen, const tsig_req_t *req, uint8_t *out,
+                      size_t cap, size_t *outlen);
 
 /*
  * Writes the next message into buf[0..cap) (cap >= 65535).  Returns 0 with

@@ -20,7 +20,8 @@ from nsfleetd_harness import EXAMPLE, Server, free_port, nsfleetd_bin  # noqa: F
 TIMEOUT = 10
 
 
-def write_conf(tmp_path, port, policy="increment", zone_extra="", top=""):
+def write_conf(tmp_path, port, policy="increment", zone_extra="", top="", acl_extra="",
+               acl_ids="[ xfr ]"):
     conf = tmp_path / "nsfleetd.yaml"
     conf.write_text(f"""# written by test_primary_reload.py
 server:
@@ -33,10 +34,10 @@ server:
   - id: xfr
     address: [ "127.0.0.1/32" ]
     action: [ transfer ]
-zone:
+{acl_extra.replace("acl:" + chr(10), "")}zone:
   - domain: example.com
     file: example.com.zone
-    acl: [ xfr ]
+    acl: {acl_ids}
     serial-policy: {policy}
 {zone_extra}""")
     return conf
@@ -47,14 +48,15 @@ def primary(nsfleetd_bin, tmp_path):
     """primary(policy=..., zone_extra=..., top=...) -> Server with .zone, .ctl_sock."""
     servers = []
 
-    def _start(policy="increment", zone_extra="", top="", zone_text=None):
+    def _start(policy="increment", zone_extra="", top="", zone_text=None, acl_extra="",
+               acl_ids="[ xfr ]"):
         port = free_port(False)
         zone = tmp_path / "example.com.zone"
         if zone_text is None:
             shutil.copy(EXAMPLE, zone)
         else:
             zone.write_text(zone_text)
-        conf = write_conf(tmp_path, port, policy, zone_extra, top)
+        conf = write_conf(tmp_path, port, policy, zone_extra, top, acl_extra, acl_ids)
         s = Server([nsfleetd_bin, "-c", conf], tmp_path / f"nsfleetd-{len(servers)}.log", port)
         servers.append(s)
         s.wait_ready()
@@ -74,6 +76,15 @@ def primary(nsfleetd_bin, tmp_path):
         s.logf.close()
     if bad:
         pytest.fail("\n".join(bad), pytrace=False)
+
+
+def big_zone_text(n):
+    """example.com with serial 1 and n A records (several AXFR messages)."""
+    lines = ["$TTL 300", "@ SOA ns1 hostmaster (", "  1 ; serial", "  7200 3600 1209600 300 )",
+             "@ NS ns1",
+             "ns1 A 192.0.2.1"]
+    lines += [f"h{i} A 198.51.{i // 256 % 256}.{i % 256}" for i in range(n)]
+    return "\n".join(lines) + "\n"
 
 
 def ctl(nsfleet, sock, *args):

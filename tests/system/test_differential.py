@@ -131,13 +131,14 @@ def servers(tmp_path_factory):
     classes = [dd.Knot, dd.Nsd] + ([] if peers_only else [dd.Nsfleetd])
     started = {}
     try:
-        for cls in classes:
-            s = cls(work, zones)
-            started[s.name] = s
-            s.start()
+        try:
+            for cls in classes:
+                s = cls(work, zones)
+                started[s.name] = s
+                s.start()
+        except RuntimeError as e:
+            pytest.fail(str(e), pytrace=False)
         yield started
-    except RuntimeError as e:
-        pytest.fail(str(e), pytrace=False)
     finally:
         for s in started.values():
             s.stop()

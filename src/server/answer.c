@@ -164,7 +164,7 @@ int answer_query(const zonedb_t *db, const answer_opts_t *o, const uint8_t *q, s
 	if (m.has_edns && ans_edns_prepare(&a, &e, -1) != 0)
 		e.present = false;
 	a.z = z;
-	a.apex = zone_find_key(z, z->origin_key, z->origin_keylen);
+	a.apex = z->apex;
 	a.zlabels = name_labels(z->origin);
 	if (a.apex == NULL) {
 		/* a zone without an apex is not loadable; answer SERVFAIL */

@@ -227,7 +227,9 @@ static lookup_t lookup(const ans_t *a, const ans_name_t *nm)
 	const zone_t *z = a->z;
 	lookup_t r = {L_NX, NULL, a->zlabels};
 	for (int j = a->zlabels; j <= nm->nlabels; j++) {
-		const zone_node_t *n = zone_find_key(z, nm->key, nm->kend[j]);
+		/* the apex node is known: one descent fewer per query */
+		const zone_node_t *n =
+			j == a->zlabels ? a->apex : zone_find_key(z, nm->key, nm->kend[j]);
 		if (n != NULL && j > a->zlabels && nsec3_only(n)) {
 			/* hashed owners have no children either */
 			r.kind = L_NX;

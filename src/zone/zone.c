@@ -351,6 +351,7 @@ void zone_iter_free(zone_iter_t *it)
 static void find_serial(zone_t *z)
 {
 	const zone_node_t *apex = zone_find_key(z, z->origin_key, z->origin_keylen);
+	z->apex = apex;
 	zone_rrset_t soa;
 	z->serial = 0;
 	if (apex != NULL && zone_node_rrset(apex, 6 /* SOA */, &soa)) {
@@ -553,7 +554,7 @@ int zone_set_node(zone_t *draft, const uint8_t *key, size_t keylen, zone_node_t 
 	draft->nodes += (node != NULL) - (old != NULL);
 	unref(draft->root); /* may free old, so counted before */
 	draft->root = root;
-	if (keylen == draft->origin_keylen && memcmp(key, draft->origin_key, keylen) == 0)
-		find_serial(draft);
+	/* any change may have path-copied the apex node */
+	find_serial(draft);
 	return 0;
 }

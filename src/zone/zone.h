@@ -75,6 +75,8 @@ struct zone {
 	uint8_t origin[NAME_MAXLEN];
 	uint8_t origin_key[NAME_KEY_MAXLEN];
 	size_t origin_keylen;
+	const zone_node_t *apex; /* the origin's node or NULL (kept current:
+				    a lookup the server makes per query) */
 	size_t nodes;         /* number of nodes */
 	size_t records;       /* number of RRs */
 	uint32_t serial;      /* of the apex SOA */

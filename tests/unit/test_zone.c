@@ -347,6 +347,10 @@ static void test_diff_apply(void **state)
 		assert_same(c, b);
 		assert_same(a, a2); /* the old version is unchanged */
 		assert_int_equal(c->serial, 2);
+		/* the cached apex is the node a lookup finds, in both versions */
+		assert_non_null(c->apex);
+		assert_ptr_equal(c->apex, zone_find(c, ORIGIN));
+		assert_ptr_equal(a->apex, zone_find(a, ORIGIN));
 		assert_int_equal(c->records, b->records);
 		assert_int_equal(c->nodes, b->nodes);
 		assert_int_equal(check_tree(c->root, NULL, NULL), c->nodes);

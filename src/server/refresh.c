@@ -54,8 +54,8 @@
 #include "server/xfrin.h"
 #include "zone/zone_file.h"
 
-#define REFRESH_NOZONE_RETRY 10   /* s: retry while we have no copy (no SOA) */
-#define REFRESH_MIN          1    /* s: floor of every SOA timer */
+#define REFRESH_NOZONE_RETRY 10 /* s: retry while we have no copy (no SOA) */
+#define REFRESH_MIN          1  /* s: floor of every SOA timer */
 #define REFRESH_MAX          (86400u * 28)
 
 typedef enum { RS_IDLE, RS_SOA_QUERY, RS_TRANSFER, RS_RETRY, RS_EXPIRED } rstate_t;
@@ -112,7 +112,8 @@ static void soa_timers(const zone_t *z, uint32_t *refresh, uint32_t *retry, uint
 	const uint8_t *rd;
 	uint16_t len;
 	size_t pos = 0;
-	if (n == NULL || !zone_node_rrset(n, RRTYPE_SOA, &rs) || !zone_rrset_next(&rs, &pos, &rd, &len))
+	if (n == NULL || !zone_node_rrset(n, RRTYPE_SOA, &rs) ||
+	    !zone_rrset_next(&rs, &pos, &rd, &len))
 		return;
 	size_t o = name_length(rd);
 	o += name_length(rd + o) + 4; /* past the serial */
@@ -120,8 +121,8 @@ static void soa_timers(const zone_t *z, uint32_t *refresh, uint32_t *retry, uint
 		return;
 	uint32_t v[3];
 	for (int i = 0; i < 3; i++, o += 4)
-		v[i] = (uint32_t)rd[o] << 24 | (uint32_t)rd[o + 1] << 16 | (uint32_t)rd[o + 2] << 8 |
-		       rd[o + 3];
+		v[i] = (uint32_t)rd[o] << 24 | (uint32_t)rd[o + 1] << 16 |
+		       (uint32_t)rd[o + 2] << 8 | rd[o + 3];
 	*refresh = clamp(v[0]), *retry = clamp(v[1]), *expire = clamp(v[2]);
 }
 
@@ -171,17 +172,18 @@ static void *worker_main(void *arg)
 			    .cur = z->cur,
 			    .addr = &rm->address.v[a],
 			    .key = rm->key,
-			    .timeout_ms = (d->conf->server.xfr_timeout ? d->conf->server.xfr_timeout
-			                                               : 30) *
-			                  1000u,
+			    .timeout_ms =
+			        (d->conf->server.xfr_timeout ? d->conf->server.xfr_timeout : 30) *
+			        1000u,
 			    .cancel = &z->r->cancel,
 			    .phase = &z->state,
+			    .zone_lock = &d->zone_lock,
 			};
 			rc = xfrin_run(&rq, &z->res);
 			if (rc < 0 && errors[0] == 0) {
 				char peer[96];
-				daemon_addr_text((const struct sockaddr *)&rm->address.v[a].sa, peer,
-				                 sizeof(peer));
+				daemon_addr_text((const struct sockaddr *)&rm->address.v[a].sa,
+				                 peer, sizeof(peer));
 				snprintf(errors, sizeof(errors), "%s: %s", peer, z->res.error);
 			}
 			if (rc < 0 && atomic_load(&z->r->cancel))
@@ -189,7 +191,8 @@ static void *worker_main(void *arg)
 		}
 	}
 	if (rc < 0)
-		snprintf(z->res.error, sizeof(z->res.error), "%s", errors[0] ? errors : "no primary");
+		snprintf(z->res.error, sizeof(z->res.error), "%s",
+		         errors[0] ? errors : "no primary");
 	if (rc == 0 && z->res.zone != NULL) {
 		int wr = xfrin_zone_write(z->res.zone, zc->path);
 		if (wr < 0)
@@ -346,8 +349,8 @@ void refresh_zone_load(daemon_t *d, daemon_zone_t *dz)
 		log_error("zone %s: secondary, the copy in %s does not load (%s): not served "
 		          "until the next transfer",
 		          dz->name, dz->conf->path, first[0] ? first : err_str(rc));
-		snprintf(dz->error, sizeof(dz->error), "copy %s does not load: %s",
-		         dz->conf->path, first[0] ? first : err_str(rc));
+		snprintf(dz->error, sizeof(dz->error), "copy %s does not load: %s", dz->conf->path,
+		         first[0] ? first : err_str(rc));
 		return;
 	}
 	dz->zone = z;
@@ -437,7 +440,7 @@ void refresh_stop(refresh_t *r)
 			pthread_join(z->thread, NULL);
 			z->busy = false;
 			daemon_zone_release(r->d, z->cur);
-			zone_free(z->res.zone);
+			daemon_zone_release(r->d, z->res.zone);
 		}
 		uv_timer_stop(&z->timer);
 		uv_timer_stop(&z->expire);
@@ -455,9 +458,8 @@ void refresh_stop(refresh_t *r)
 
 /* ------------------------------------------------------------- NOTIFY */
 
-int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen,
-                          const struct sockaddr *client, uint8_t *out, size_t cap,
-                          size_t *outlen)
+int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen, const struct sockaddr *client,
+                          uint8_t *out, size_t cap, size_t *outlen)
 {
 	*outlen = 0;
 	msg_t m;
@@ -482,8 +484,9 @@ int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen,
 	size_t nk = 0;
 	if (m.has_tsig) {
 		for (size_t i = 0; i < c->key.n && nk < 64; i++)
-			if (tsig_key_init(&keys[nk], c->key.v[i].id, (tsig_alg_t)c->key.v[i].algorithm,
-			                  c->key.v[i].secret, c->key.v[i].secret_len) == 0)
+			if (tsig_key_init(&keys[nk], c->key.v[i].id,
+			                  (tsig_alg_t)c->key.v[i].algorithm, c->key.v[i].secret,
+			                  c->key.v[i].secret_len) == 0)
 				nk++;
 		tsig_keyring_t ring = {keys, nk};
 		if (tsig_verify(&m, &ring, now_s(), &req) != TSIG_OK) {

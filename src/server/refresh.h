@@ -43,9 +43,8 @@ void refresh_stop(refresh_t *r);
  * NOERROR the zone is refreshed at once.  0 with *outlen (0: send
  * nothing), or an error.  Thread safe.
  */
-int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen,
-                          const struct sockaddr *client, uint8_t *out, size_t cap,
-                          size_t *outlen);
+int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen, const struct sockaddr *client,
+                          uint8_t *out, size_t cap, size_t *outlen);
 
 /* One status line for a secondary zone (no newline): role, serial, state,
  * last and next refresh, expire, last error.  Main thread. */

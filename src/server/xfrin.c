@@ -253,8 +253,8 @@ static int send_query(xfr_t *x, uint16_t qtype, uint16_t *id, tsig_ctx_t *tc)
 		uint16_t rl;
 		uint32_t ttl;
 		if (zone_soa(x->rq->cur, &rd, &rl, &ttl) < 0 ||
-		    msg_build_rr(&b, MSG_SEC_AUTHORITY, x->rq->origin, RRTYPE_SOA, RRCLASS_IN,
-		                 ttl, rd, rl) != 0)
+		    msg_build_rr(&b, MSG_SEC_AUTHORITY, x->rq->origin, RRTYPE_SOA, RRCLASS_IN, ttl,
+		                 rd, rl) != 0)
 			return ERR_INVAL;
 	}
 	size_t len = msg_build_len(&b);
@@ -327,10 +327,27 @@ static void on_build_problem(void *ctx, const char *file, unsigned line, unsigne
 		snprintf(x->zerr, sizeof(x->zerr), "%s", msg);
 }
 
+/* Versions made from cur share its nodes, whose counts are not atomic:
+ * make and free them under the daemon's zone lock. */
+static void zfree(xfr_t *x, zone_t *z)
+{
+	if (z == NULL)
+		return;
+	if (x->rq->zone_lock)
+		pthread_mutex_lock(x->rq->zone_lock);
+	zone_free(z);
+	if (x->rq->zone_lock)
+		pthread_mutex_unlock(x->rq->zone_lock);
+}
+
 static int cs_apply(xfr_t *x)
 {
 	zone_t *next = NULL;
+	if (x->rq->zone_lock)
+		pthread_mutex_lock(x->rq->zone_lock);
 	int rc = changeset_apply(x->work, &x->cs, &next);
+	if (x->rq->zone_lock)
+		pthread_mutex_unlock(x->rq->zone_lock);
 	if (rc < 0) {
 		fail(x, "IXFR changeset %u -> %u does not apply: %s", x->cs_from, x->cs_to,
 		     rc == ERR_NOTFOUND ? "it removes a record the zone does not have"
@@ -339,7 +356,7 @@ static int cs_apply(xfr_t *x)
 		return rc;
 	}
 	if (x->work != x->rq->cur)
-		zone_free(x->work);
+		zfree(x, x->work);
 	x->work = next;
 	changeset_free(&x->cs);
 	x->cs_open = false;
@@ -432,7 +449,8 @@ static int stream_rr(xfr_t *x, const msg_rr_t *rr)
 	case ST_IXFR_DEL:
 		if (soa) {
 			if (serial_compare(serial, x->cs_from) != SERIAL_GT) {
-				fail(x, "IXFR changeset %u -> %u goes backwards", x->cs_from, serial);
+				fail(x, "IXFR changeset %u -> %u goes backwards", x->cs_from,
+				     serial);
 				return ERR_RANGE;
 			}
 			x->cs_to = serial;
@@ -440,8 +458,7 @@ static int stream_rr(xfr_t *x, const msg_rr_t *rr)
 			return changeset_add(&x->cs, rr->owner, rr->type, rr->ttl, rr->rdata,
 			                     rr->rdlen);
 		}
-		return changeset_remove(&x->cs, rr->owner, rr->type, rr->ttl, rr->rdata,
-		                        rr->rdlen);
+		return changeset_remove(&x->cs, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen);
 	case ST_IXFR_ADD:
 		if (soa) {
 			int rc2 = cs_apply(x);
@@ -475,7 +492,7 @@ static void stream_reset(xfr_t *x)
 		changeset_free(&x->cs);
 	x->cs_open = false;
 	if (x->work != NULL && x->work != x->rq->cur)
-		zone_free(x->work);
+		zfree(x, x->work);
 	x->work = NULL;
 	x->st = ST_FIRST;
 	x->stale = false;
@@ -557,7 +574,7 @@ static int transfer(xfr_t *x, uint16_t qtype)
 	if (x->res->zone->serial != x->first_serial) {
 		fail(x, "%s: the new version has serial %u, the stream said %u", what,
 		     x->res->zone->serial, x->first_serial);
-		zone_free(x->res->zone);
+		zfree(x, x->res->zone);
 		x->res->zone = NULL;
 		return ERR_MALFORMED;
 	}
@@ -625,8 +642,7 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 	if (rc == 0)
 		rc = soa_query(x);
 	uint32_t ours = rq->cur ? rq->cur->serial : 0;
-	if (rc == 0 && rq->cur != NULL &&
-	    serial_compare(res->remote_serial, ours) != SERIAL_GT) {
+	if (rc == 0 && rq->cur != NULL && serial_compare(res->remote_serial, ours) != SERIAL_GT) {
 		res->up_to_date = true;
 	} else if (rc == 0) {
 		res->messages = res->bytes = 0;
@@ -652,7 +668,7 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 	free(x->rdbuf);
 	explicit_bzero(&x->key, sizeof(x->key));
 	if (rc < 0 && res->zone != NULL) {
-		zone_free(res->zone);
+		zfree(x, res->zone);
 		res->zone = NULL;
 	}
 	double secs = (double)(now_ms() - t0) / 1000.0;

@@ -15,6 +15,7 @@
 #ifndef NSF_SERVER_XFRIN_H
 #define NSF_SERVER_XFRIN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,17 +34,21 @@ typedef struct {
 	const conf_key_t *key;      /* NULL: unsigned */
 	unsigned timeout_ms;        /* longest silence (connect, each read) */
 	const atomic_bool *cancel;  /* polled while waiting; may be NULL */
+	pthread_mutex_t *zone_lock; /* daemon.h's zone_lock: zone.c counts shared
+	                               nodes without atomics, so applying an IXFR
+	                               to cur and freeing versions made from it
+	                               hold it (NULL: single-threaded use) */
 	atomic_int *phase;          /* set to XFRIN_PHASE_TRANSFER when the
 	                               transfer starts; may be NULL */
 } xfrin_req_t;
 
 typedef struct {
-	zone_t *zone;            /* the new version (caller owns) or NULL */
-	bool up_to_date;         /* the primary's serial is not newer than ours */
-	uint32_t remote_serial;  /* from the SOA query (0 if it failed) */
-	const char *kind;        /* "AXFR", "IXFR", "IXFR (AXFR-style)", "SOA" */
-	size_t messages, bytes;  /* of the transfer */
-	char error[384];         /* why it failed, "" on success */
+	zone_t *zone;           /* the new version (caller owns) or NULL */
+	bool up_to_date;        /* the primary's serial is not newer than ours */
+	uint32_t remote_serial; /* from the SOA query (0 if it failed) */
+	const char *kind;       /* "AXFR", "IXFR", "IXFR (AXFR-style)", "SOA" */
+	size_t messages, bytes; /* of the transfer */
+	char error[384];        /* why it failed, "" on success */
 } xfrin_res_t;
 
 /*

@@ -1,6 +1,7 @@
 """Helpers of the secondary-zone system tests (test_secondary_*.py): a
 secondary nsfleetd from a YAML config, zone comparison, NOTIFY."""
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from nsfleetd_harness import Server, free_port
 
+SANITIZER = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
 KEY_SECRET = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3RzLTAxMjM0NTY3ODk="  # 36 octets
 
 

@@ -17,7 +17,7 @@ import dns.rrset
 import pytest
 
 from nsfleetd_harness import free_port, nsfleetd_bin  # noqa: F401
-from secondary_util import send_notify, start_secondary, wait_serial
+from secondary_util import SANITIZER, send_notify, start_secondary, wait_serial
 
 ZONE = "example.com."
 
@@ -196,6 +196,7 @@ def test_broken_transfers_keep_last_zone(nsfleetd_bin, tmp_path, fake):
             log = x.log()
             x.kill()
             assert rc == 0, log
+            assert not SANITIZER.search(log), log
 
 
 def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
@@ -228,6 +229,7 @@ def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
             log = x.log()
             x.kill()
             assert rc == 0, log
+            assert not SANITIZER.search(log), log
 
 
 def ctl_status(path):

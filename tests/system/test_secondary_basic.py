@@ -9,7 +9,7 @@ import dns.rcode
 import pytest
 
 from nsfleetd_harness import EXAMPLE, nsfleetd_bin, start_server  # noqa: F401
-from secondary_util import axfr_rrs, file_rrs, send_notify, start_secondary, wait_serial
+from secondary_util import KEY_SECRET, SANITIZER, axfr_rrs, file_rrs, send_notify, start_secondary, wait_serial
 
 
 @pytest.fixture
@@ -21,6 +21,7 @@ def secondaries():
         log = s.log()
         s.kill()
         assert rc == 0, log
+        assert not SANITIZER.search(log), log
 
 
 def bump(path, old, new):
@@ -93,3 +94,26 @@ def test_no_copy_not_served(nsfleetd_bin, tmp_path, secondaries):
     s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", dead)], servers=secondaries)
     assert s.query("example.com.", "SOA").rcode() == dns.rcode.REFUSED
     s.wait_log(r"xfr-in zone=example\.com\. .*result=failed: connect")
+
+
+def test_notify_tsig(start_server, nsfleetd_bin, tmp_path, secondaries):
+    import base64
+    import dns.tsigkeyring
+    p = start_server(extra=["--allow-transfer", "127.0.0.0/8"], v6=False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries,
+                        notify_key=("notify-key", KEY_SECRET))
+    wait_serial(s, 2024010101)
+    ring = dns.tsigkeyring.from_text({"notify-key": KEY_SECRET})
+    r = send_notify(s.port, keyring=ring, keyname="notify-key")
+    assert r.rcode() == dns.rcode.NOERROR and r.had_tsig
+    # the acl names the key: unsigned is refused
+    assert send_notify(s.port).rcode() == dns.rcode.REFUSED
+    wrong = dns.tsigkeyring.from_text(
+        {"notify-key": base64.b64encode(b"the-wrong-secret-0123456789").decode()})
+    try:
+        r = send_notify(s.port, keyring=wrong, keyname="notify-key")
+        rcode = r.rcode()
+    except dns.tsig.PeerBadSignature:
+        rcode = dns.rcode.NOTAUTH
+    assert rcode == dns.rcode.NOTAUTH
+    s.wait_log(r"NOTIFY for example\.com\. from \S+ refused \(TSIG does not verify\)")

@@ -15,7 +15,7 @@ import dns.tsigkeyring
 import pytest
 
 from nsfleetd_harness import free_port, nsfleetd_bin  # noqa: F401
-from secondary_util import (KEY_SECRET, axfr_rrs, file_rrs, send_notify, start_secondary,
+from secondary_util import (SANITIZER, KEY_SECRET, axfr_rrs, file_rrs, send_notify, start_secondary,
                             wait_serial)
 
 ZONE = "example.com."
@@ -116,6 +116,7 @@ def servers():
         log = s.log()
         s.kill()
         assert rc == 0, log
+        assert not SANITIZER.search(log), log
 
 
 def test_knot_axfr_then_ixfr(nsfleetd_bin, tmp_path, servers):

@@ -43,7 +43,9 @@
 #include <uv.h>
 
 /* messages are cut to their buffers on purpose (they end in the log) */
+#if defined(__GNUC__) && !defined(__clang__) /* clang has no such warning */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #include "common/err.h"
 #include "dns/msg.h"

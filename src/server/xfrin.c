@@ -46,7 +46,9 @@
 #include <unistd.h>
 
 /* messages are cut to their buffers on purpose (they end in the log) */
+#if defined(__GNUC__) && !defined(__clang__) /* clang has no such warning */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #include "common/err.h"
 #include "dns/msg.h"

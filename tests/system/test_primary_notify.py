@@ -91,7 +91,9 @@ def test_notify_retried_then_given_up(primary, nsfleet):
         t0 = time.monotonic()
         second, peer = recv_notify(sock)
         gap = time.monotonic() - t0
-        assert second.id == first.id and 0.7 < gap < 2.5, gap
+        # a retry, not sooner than the first backoff step (load can only
+        # delay it, so there is no upper bound: no timing assertions)
+        assert second.id == first.id and gap > 0.7, gap
         check_notify(second, 2024010105)
         third, _ = recv_notify(sock)
         assert third.id == first.id

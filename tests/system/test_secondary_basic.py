@@ -50,12 +50,12 @@ def test_axfr_then_notify(start_server, nsfleetd_bin, tmp_path, secondaries):
     zf.write_text(zf.read_text() + "added 300 IN A 192.0.2.99\n")
     p.signal(signal.SIGHUP)
     p.wait_log(r"reload done")
-    t0 = time.monotonic()
     r = send_notify(s.port)
     assert r.rcode() == dns.rcode.NOERROR
     assert r.flags & 0x0400  # AA
-    wait_serial(s, 2024010102, timeout=5)
-    assert time.monotonic() - t0 < 5
+    # bounded wait, not a timing assertion: the refresh timer is hours
+    # away, so only the NOTIFY can bring the new serial this soon
+    wait_serial(s, 2024010102, timeout=20)
     assert axfr_rrs("127.0.0.1", p.port) == file_rrs(s.storage / "example.com.zone")
     r = s.query("added.example.com.", "A")
     assert r.rcode() == dns.rcode.NOERROR and r.answer[0][0].address == "192.0.2.99"

@@ -132,10 +132,10 @@ def test_tcp_idle_timeout(start_server):
             c.sendall(frame(q))
             assert recv_msg(c).id == q.id
         t0 = time.monotonic()
-        c.settimeout(5)
+        c.settimeout(15)  # a bound for the wait, not a timing assertion
         assert c.recv(1) == b""
         waited = time.monotonic() - t0
-        assert 0.7 < waited < 3, waited
+        assert waited > 0.7, waited  # not before the idle timeout
     # a silent client that sent half a frame is closed too
     with tcp_connect(s.port) as c:
         c.sendall(b"\x00\x40abc")

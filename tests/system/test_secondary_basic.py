@@ -3,7 +3,6 @@ NOTIFY, a new serial; a restart serves the copy at once; ctl status."""
 
 import signal
 import shutil
-import time
 
 import dns.rcode
 import pytest

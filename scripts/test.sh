@@ -39,14 +39,14 @@ if CC=clang BUILD=build-fuzz ./scripts/build.sh -Dfuzz=true -Dtests=false >/dev/
 		work=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$t/." "$work/" 2>/dev/null || true
 		echo "--- fuzz_$t"
-		if NSF_ANSWER_DATA="$PWD/tests/unit/data" "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 \
+		if NSF_ANSWER_DATA="$PWD/tests/unit/data" "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work.crash-" \
 			-print_final_stats=0 "$work" >"$work.log" 2>&1; then
 			tail -n 2 "$work.log"
 		else
 			tail -n 40 "$work.log"
 			fail "fuzz_$t"
 		fi
-		rm -rf "$work" "$work.log"
+		rm -rf "$work" "$work.log" "$work".crash-*
 	done
 else
 	fail build-fuzz

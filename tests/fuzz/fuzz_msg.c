@@ -22,13 +22,13 @@
 
 #include "common/err.h"
 #include "dns/msg.h"
+#include "../common/msg_rebuild.h"
 #include "dns/name.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 
 static uint8_t rd_a[RDATA_MAXLEN], rd_b[RDATA_MAXLEN];
 static uint8_t rebuilt[MSG_MAXLEN];
-static msg_ednsopt_t opts[RDATA_MAXLEN / 4 + 1];
 static char text[1 << 20];
 
 #define CHECK(cond)                                                                                \
@@ -38,39 +38,6 @@ static char text[1 << 20];
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
-
-/* Returns 0, or the builder's error (ERR_SPACE is expected sometimes). */
-static int rebuild(const msg_t *m, size_t *outlen)
-{
-	msg_builder_t b;
-	int rc = msg_build_init(&b, rebuilt, sizeof(rebuilt), m->id, m->flags);
-	CHECK(rc == 0);
-	if (m->has_question)
-		rc = msg_build_question(&b, m->qname, m->qtype, m->qclass);
-	if (rc == 0)
-		rc = msg_build_set_rcode(&b, msg_rcode(m));
-	msg_iter_t it;
-	msg_rr_t rr;
-	msg_iter_init(&it, m);
-	while (rc == 0 && (rc = msg_rr_next(&it, &rr, rd_a, sizeof(rd_a))) == 0) {
-		if (rr.type == RRTYPE_OPT) {
-			msg_ednsopt_iter_t oi;
-			size_t n = 0;
-			msg_ednsopt_iter_init(&oi, m);
-			while (msg_ednsopt_next(&oi, &opts[n]) == 0)
-				n++;
-			rc = msg_build_opt(&b, m->edns.udp_size, m->edns.version, m->edns.flags,
-			                   opts, n);
-		} else {
-			rc = msg_build_rr(&b, rr.section, rr.owner, rr.type, rr.rclass, rr.ttl,
-			                  rr.rdata, rr.rdlen);
-		}
-	}
-	if (rc == ERR_NOTFOUND)
-		rc = 0;
-	*outlen = msg_build_len(&b);
-	return rc;
-}
 
 static void compare(const msg_t *a, const msg_t *b)
 {
@@ -139,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(tl >= 0 || tl == ERR_SPACE);
 
 	size_t len;
-	int rc = rebuild(&a, &len);
+	int rc = msg_rebuild(&a, rebuilt, sizeof(rebuilt), &len);
 	if (rc == ERR_SPACE)
 		return 0;
 	CHECK(rc == 0);

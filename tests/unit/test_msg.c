@@ -15,6 +15,7 @@
 
 #include "common/err.h"
 #include "dns/msg.h"
+#include "../common/msg_rebuild.h"
 #include "dns/name.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -575,39 +576,6 @@ static void test_update_and_tsig(void **state)
  * Rebuild a parsed message with the builder (same header, question, RRs in
  * order, OPT where it was) and compare what parsing the result gives. */
 
-static int rebuild(const msg_t *m, uint8_t *out, size_t max, size_t *outlen)
-{
-	static uint8_t rd[RDATA_MAXLEN];
-	static msg_ednsopt_t opts[RDATA_MAXLEN / 4 + 1];
-	msg_builder_t b;
-	int rc = msg_build_init(&b, out, max, m->id, m->flags);
-	if (rc == 0 && m->has_question)
-		rc = msg_build_question(&b, m->qname, m->qtype, m->qclass);
-	if (rc == 0)
-		rc = msg_build_set_rcode(&b, msg_rcode(m));
-	msg_iter_t it;
-	msg_rr_t rr;
-	msg_iter_init(&it, m);
-	while (rc == 0 && (rc = msg_rr_next(&it, &rr, rd, sizeof(rd))) == 0) {
-		if (rr.type == RRTYPE_OPT) {
-			msg_ednsopt_iter_t oi;
-			size_t n = 0;
-			msg_ednsopt_iter_init(&oi, m);
-			while (msg_ednsopt_next(&oi, &opts[n]) == 0)
-				n++;
-			rc = msg_build_opt(&b, m->edns.udp_size, m->edns.version, m->edns.flags,
-			                   opts, n);
-		} else {
-			rc = msg_build_rr(&b, rr.section, rr.owner, rr.type, rr.rclass, rr.ttl,
-			                  rr.rdata, rr.rdlen);
-		}
-	}
-	if (rc == ERR_NOTFOUND)
-		rc = 0;
-	*outlen = msg_build_len(&b);
-	return rc;
-}
-
 static void assert_same_msg(const msg_t *a, const msg_t *b)
 {
 	assert_int_equal(a->id, b->id);
@@ -663,7 +631,7 @@ static void roundtrip(const uint8_t *wire, size_t len)
 	msg_t a, b;
 	size_t blen;
 	assert_int_equal(msg_parse(&a, wire, len), 0);
-	assert_int_equal(rebuild(&a, rebuilt, sizeof(rebuilt), &blen), 0);
+	assert_int_equal(msg_rebuild(&a, rebuilt, sizeof(rebuilt), &blen), 0);
 	assert_int_equal(msg_parse(&b, rebuilt, blen), 0);
 	assert_same_msg(&a, &b);
 }
@@ -687,7 +655,7 @@ static void test_rebuild_dnspython(void **state)
 		msg_t m;
 		size_t len;
 		assert_int_equal(msg_parse(&m, fx[i].p, fx[i].len), 0);
-		assert_int_equal(rebuild(&m, rebuilt, sizeof(rebuilt), &len), 0);
+		assert_int_equal(msg_rebuild(&m, rebuilt, sizeof(rebuilt), &len), 0);
 		if (len != fx[i].len || memcmp(rebuilt, fx[i].p, len) != 0)
 			fail_msg("%s: rebuilt %zu octets differ from dnspython's %zu", fx[i].what,
 			         len, fx[i].len);

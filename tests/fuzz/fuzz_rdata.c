@@ -20,52 +20,12 @@
 #include "common/err.h"
 #include "dns/name.h"
 #include "dns/rdata.h"
+#include "../common/rdata_tokenize.h"
 
 #define MAXTOK 70000
 static rdata_tok_t toks[MAXTOK];
 static uint8_t rd[RDATA_MAXLEN], back[RDATA_MAXLEN], out[RDATA_MAXLEN];
 static char text[RDATA_TEXT_MAXLEN];
-
-/* Whitespace separates tokens; a token starting with '"' is quoted (the
- * quotes go, escapes stay); quotes inside a token (key="a b") are kept
- * and protect the spaces between them. */
-static size_t tokenize(const char *s, size_t len)
-{
-	size_t n = 0, i = 0;
-	while (i < len && n < MAXTOK) {
-		while (i < len && s[i] == ' ')
-			i++;
-		if (i >= len)
-			break;
-		rdata_tok_t *t = &toks[n++];
-		t->line = 1;
-		t->col = (uint32_t)i + 1;
-		if (s[i] == '"') {
-			size_t st = ++i;
-			while (i < len && s[i] != '"')
-				i += (s[i] == '\\' && i + 1 < len) ? 2 : 1;
-			t->s = s + st;
-			t->len = (uint32_t)(i - st);
-			t->quoted = true;
-			if (i < len)
-				i++;
-			continue;
-		}
-		size_t st = i;
-		bool inq = false;
-		while (i < len && (inq || s[i] != ' ')) {
-			if (s[i] == '\\' && i + 1 < len)
-				i++;
-			else if (s[i] == '"')
-				inq = !inq;
-			i++;
-		}
-		t->s = s + st;
-		t->len = (uint32_t)(i - st);
-		t->quoted = false;
-	}
-	return n;
-}
 
 static int put_plain(void *ctx, wire_t *w, const uint8_t *name, bool compress)
 {
@@ -98,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int tl = rdata_to_text(type, rd, len, text, sizeof(text));
 	if (tl < 0)
 		fail("rdata_to_text failed", type, NULL);
-	size_t n = tokenize(text, (size_t)tl);
+	size_t n = rdata_tokenize(text, (size_t)tl, toks, MAXTOK);
 	rdata_err_t err;
 	if (rdata_from_text(type, toks, n, NULL, back, sizeof(back), &len2, &err) != 0) {
 		fprintf(stderr, "error at token %zu: %s\n", err.tok, err.msg);
@@ -114,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text[o++] = hx[rd[i] >> 4];
 		text[o++] = hx[rd[i] & 15];
 	}
-	n = tokenize(text, (size_t)o);
+	n = rdata_tokenize(text, (size_t)o, toks, MAXTOK);
 	if (rdata_from_text(type, toks, n, NULL, back, sizeof(back), &len2, &err) != 0) {
 		fprintf(stderr, "error: %s\n", err.msg);
 		fail("\\# form does not parse", type, NULL);

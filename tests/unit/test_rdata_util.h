@@ -11,46 +11,12 @@
 #include <string.h>
 
 #include "dns/rdata.h"
+#include "../common/rdata_tokenize.h"
 
-static size_t tokenize(const char *s, rdata_tok_t *tok, size_t max)
+/* Tokens of a NUL-terminated rdata text (see rdata_tokenize). */
+static inline size_t tokenize(const char *s, rdata_tok_t *tok, size_t max)
 {
-	size_t n = 0, i = 0, len = strlen(s);
-	while (i < len && n < max) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		if (i >= len)
-			break;
-		rdata_tok_t *t = &tok[n++];
-		t->line = 1;
-		t->col = (uint32_t)i + 1;
-		if (s[i] == '"') {
-			size_t st = ++i;
-			while (i < len && s[i] != '"') {
-				if (s[i] == '\\' && i + 1 < len)
-					i++;
-				i++;
-			}
-			t->s = s + st;
-			t->len = (uint32_t)(i - st);
-			t->quoted = true;
-			if (i < len)
-				i++;
-			continue;
-		}
-		size_t st = i;
-		bool inq = false;
-		while (i < len && (inq || (s[i] != ' ' && s[i] != '\t'))) {
-			if (s[i] == '\\' && i + 1 < len)
-				i++;
-			else if (s[i] == '"')
-				inq = !inq;
-			i++;
-		}
-		t->s = s + st;
-		t->len = (uint32_t)(i - st);
-		t->quoted = false;
-	}
-	return n;
+	return rdata_tokenize(s, strlen(s), tok, max);
 }
 
 static size_t unhex(const char *h, uint8_t *out)

@@ -53,6 +53,7 @@
 #include "dns/tsig.h"
 #include "server/journal.h"
 #include "server/log.h"
+#include "server/notify.h"
 #include "server/xfrin.h"
 #include "zone/zone_file.h"
 
@@ -74,10 +75,13 @@ typedef struct rzone {
 	bool retrying;
 	atomic_bool done;   /* the worker finished: join and take res */
 	atomic_bool notify; /* a NOTIFY came: refresh now */
+	bool force_axfr;    /* the next refresh is a retransfer (ctl) */
+	bool running_axfr;  /* the running one is */
 	pthread_t thread;
 	zone_t *cur; /* the worker's clone of the served version */
 	xfrin_res_t res;
 	const char *peer_ok; /* text of the last primary that answered */
+	bool last_ok;        /* the last refresh succeeded */
 	journal_timers_t t;
 	char error[384];
 } rzone_t;
@@ -158,6 +162,49 @@ static void set_expired(rzone_t *z, bool expired)
 
 /* ------------------------------------------------------------ worker */
 
+/* The transfer's changesets into the daemon's journal, committed before
+ * the main loop publishes the version they make (ARCHITECTURE.md): an
+ * IXFR appends them (after a flush when the journal does not end at the
+ * serial they start from); a full transfer (AXFR, AXFR-style IXFR,
+ * retransfer) resets the zone's journal, as Knot does by default
+ * (doc/journal.md).  A journal that fails is flushed: IXFR out then falls
+ * back to AXFR, and the version is still served. */
+static void journal_transfer(rzone_t *z)
+{
+	journal_t *j = z->r->d->journal;
+	const uint8_t *origin = z->dz->conf->domain;
+	const xfrin_res_t *res = &z->res;
+	if (j == NULL || res->zone == NULL)
+		return;
+	int rc = 0;
+	uint32_t first, last;
+	if (res->ncs == 0) {
+		if (journal_serial_range(j, origin, &first, &last) == 0)
+			rc = journal_flush(j, origin);
+		if (rc < 0)
+			log_warning("zone %s: cannot reset the journal: %s", z->dz->name,
+			            err_str(rc));
+		return;
+	}
+	uint32_t from = z->cur != NULL ? z->cur->serial : 0;
+	if (journal_serial_range(j, origin, &first, &last) == 0 && last != from)
+		rc = journal_flush(j, origin);
+	for (size_t i = 0; rc == 0 && i < res->ncs; i++) {
+		rc = journal_store(j, origin, &res->cs[i]);
+		if (rc == ERR_SPACE) {
+			rc = journal_flush(j, origin);
+			if (rc == 0)
+				rc = journal_store(j, origin, &res->cs[i]);
+		}
+	}
+	if (rc < 0) {
+		log_warning("zone %s: cannot journal the IXFR to serial %u: %s; journal flushed "
+		            "(IXFR out answers with the full zone)",
+		            z->dz->name, res->zone->serial, err_str(rc));
+		(void)journal_flush(j, origin);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	rzone_t *z = arg;
@@ -180,6 +227,7 @@ static void *worker_main(void *arg)
 			    .cancel = &z->r->cancel,
 			    .phase = &z->state,
 			    .zone_lock = &d->zone_lock,
+			    .force_axfr = z->running_axfr,
 			};
 			rc = xfrin_run(&rq, &z->res);
 			if (rc < 0 && errors[0] == 0) {
@@ -196,6 +244,7 @@ static void *worker_main(void *arg)
 		snprintf(z->res.error, sizeof(z->res.error), "%s",
 		         errors[0] ? errors : "no primary");
 	if (rc == 0 && z->res.zone != NULL) {
+		journal_transfer(z);
 		int wr = xfrin_zone_write(z->res.zone, zc->path);
 		if (wr < 0)
 			log_error("zone %s: cannot write %s: %s (serving serial %u anyway)",
@@ -222,6 +271,8 @@ static void start_refresh(rzone_t *z)
 	}
 	memset(&z->res, 0, sizeof(z->res));
 	atomic_store(&z->done, false);
+	z->running_axfr = z->force_axfr;
+	z->force_axfr = false;
 	z->busy = true;
 	z->state = RS_SOA_QUERY;
 	sigset_t all, old;
@@ -277,6 +328,9 @@ static void finish(rzone_t *z)
 			else
 				log_info("zone %s: serving serial %u%s", z->dz->name,
 				         z->dz->zone->serial, was ? " (no longer expired)" : "");
+			/* published: tell our own secondaries (RFC 1996 §3.1) */
+			if (rc == 0)
+				notify_zone(d->notify, z->dz->conf, z->dz->zone);
 		} else {
 			set_expired(z, false);
 		}
@@ -301,8 +355,10 @@ static void finish(rzone_t *z)
 		z->state = z->dz->expired ? RS_EXPIRED : RS_RETRY;
 		z->retrying = true;
 	}
+	xfrin_res_clear(&z->res);
+	z->last_ok = z->error[0] == 0;
 	save_timers(z);
-	if (atomic_exchange(&z->notify, false))
+	if (atomic_exchange(&z->notify, false) || z->force_axfr)
 		start_refresh(z);
 	else
 		timer_at(&z->timer, z->t.next_refresh, on_timer);
@@ -407,6 +463,17 @@ int refresh_start(daemon_t *d, void *loop, refresh_t **out)
 		uv_timer_init(loop, &z->expire);
 		z->timer.data = z->expire.data = z;
 		z->state = RS_IDLE;
+		/* a journal that does not end at the copy's serial (a kill between
+		 * the journal commit and the copy's rename, a copy replaced by
+		 * hand) cannot serve IXFR from it: start it again */
+		uint32_t jf, jl;
+		if (d->journal != NULL &&
+		    journal_serial_range(d->journal, dz->conf->domain, &jf, &jl) == 0 &&
+		    (dz->zone == NULL || jl != dz->zone->serial)) {
+			log_info("zone %s: journal ends at serial %u, the copy is %s: journal flushed",
+			         dz->name, jl, dz->zone ? "at another serial" : "missing");
+			(void)journal_flush(d->journal, dz->conf->domain);
+		}
 		bool have = false;
 		if (dz->zone != NULL && r->journal != NULL &&
 		    journal_timers_load(r->journal, dz->conf->domain, &z->t) == 0 &&
@@ -443,6 +510,7 @@ void refresh_stop(refresh_t *r)
 			z->busy = false;
 			daemon_zone_release(r->d, z->cur);
 			daemon_zone_release(r->d, z->res.zone);
+			xfrin_res_clear(&z->res);
 		}
 		uv_timer_stop(&z->timer);
 		uv_timer_stop(&z->expire);
@@ -588,4 +656,53 @@ void refresh_status(const daemon_t *d, const daemon_zone_t *dz, char *buf, size_
 	         "%s role secondary serial %s state %s last-refresh %s next-refresh %s expire %s "
 	         "last-error %s",
 	         dz->name, serial, state, last, next, exp, err[0] ? err : "none");
+}
+
+/* ------------------------------------------------------------ control */
+
+static rzone_t *find_rzone(const daemon_t *d, const daemon_zone_t *dz)
+{
+	const struct refresh *r = d->refresh;
+	for (size_t i = 0; r != NULL && i < r->n; i++)
+		if (r->z[i].dz == dz)
+			return &r->z[i];
+	return NULL;
+}
+
+int refresh_info(const daemon_t *d, const daemon_zone_t *dz, refresh_info_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = "idle";
+	out->error = "";
+	const rzone_t *z = find_rzone(d, dz);
+	if (z == NULL)
+		return ERR_NOTFOUND;
+	out->busy = z->busy;
+	out->last_refresh = z->t.last_refresh;
+	out->next_refresh = z->busy ? 0 : z->t.next_refresh;
+	out->expire_at = z->t.expire_at;
+	out->state = dz->expired ? "expired" : RSTATE[atomic_load(&z->state)];
+	out->error = z->error;
+	out->retransfer_queued = z->force_axfr;
+	return 0;
+}
+
+int refresh_now(daemon_t *d, daemon_zone_t *dz, bool axfr, bool *queued)
+{
+	*queued = false;
+	rzone_t *z = find_rzone(d, dz);
+	if (z == NULL)
+		return ERR_NOTFOUND;
+	if (atomic_load(&z->r->cancel))
+		return -ECANCELED;
+	if (axfr)
+		z->force_axfr = true;
+	if (z->busy) {
+		/* after the running one (finish() looks at both flags) */
+		atomic_store(&z->notify, true);
+		*queued = true;
+		return 0;
+	}
+	start_refresh(z);
+	return z->busy ? 0 : -EAGAIN;
 }

@@ -12,6 +12,7 @@
 #ifndef NSF_SERVER_REFRESH_H
 #define NSF_SERVER_REFRESH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -45,6 +46,29 @@ void refresh_stop(refresh_t *r);
  */
 int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen, const struct sockaddr *client,
                           uint8_t *out, size_t cap, size_t *outlen);
+
+/* What the control socket shows of a secondary zone's refresh. */
+typedef struct {
+	const char *state;      /* idle|soa-query|transfer|retry|expired */
+	bool busy;              /* a refresh runs now */
+	bool retransfer_queued; /* a retransfer waits for the running refresh */
+	uint64_t last_refresh;  /* seconds since the epoch, 0: never */
+	uint64_t next_refresh;  /* 0: never, or now when busy */
+	uint64_t expire_at;     /* 0: unknown */
+	const char *error;      /* the last refresh's error, "" when it went well
+	                           (borrowed: valid until the loop runs again) */
+} refresh_info_t;
+
+/* The refresh state of dz: 0, or ERR_NOTFOUND when dz is not one of our
+ * secondary zones.  Main thread. */
+int refresh_info(const daemon_t *d, const daemon_zone_t *dz, refresh_info_t *out);
+
+/* Starts a refresh of the secondary zone dz now (ctl refresh), or with
+ * axfr a full transfer whatever the serials (ctl retransfer).  When one
+ * is running, the new one runs right after it (*queued).  0, ERR_NOTFOUND
+ * (not a secondary zone), -ECANCELED (stopping), -EAGAIN (no thread could
+ * be started; logged).  Main thread. */
+int refresh_now(daemon_t *d, daemon_zone_t *dz, bool axfr, bool *queued);
 
 /* One status line for a secondary zone (no newline): role, serial, state,
  * last and next refresh, expire, last error.  Main thread. */

@@ -87,6 +87,8 @@ typedef struct {
 	bool cs_open;
 	uint32_t cs_from, cs_to;
 	size_t ncs;
+	changeset_t *csv; /* the applied changesets, kept for the journal */
+	size_t capcsv;
 	zone_t *work; /* IXFR: cur with the changesets so far (owned unless == cur) */
 	char zerr[256];
 } xfr_t;
@@ -282,27 +284,32 @@ static const char *rcode_text(unsigned r)
 	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "rcode?";
 }
 
-/* Reads and checks one response message into x->buf and *m.  *rcode gets
- * its RCODE (the caller decides about non-NOERROR). */
-static int recv_msg(xfr_t *x, msg_t *m, uint16_t id, tsig_ctx_t *tc, const char *what,
-                    unsigned *rcode)
+/* Checks one response message buf[0..len) (untrusted) into *m: it
+ * parses, answers our query (id, QR, opcode, and the question when there
+ * is one: RFC 5936 §2.2.1 lets later messages of a stream leave it out)
+ * and, with a key, its TSIG verifies.  *rcode gets its RCODE (the caller
+ * decides about non-NOERROR). */
+static int check_msg(xfr_t *x, const uint8_t *buf, size_t len, msg_t *m, uint16_t qtype,
+                     uint16_t id, tsig_ctx_t *tc, const char *what, unsigned *rcode)
 {
-	uint8_t l[2];
-	int rc = recv_exact(x, l, 2, what);
-	if (rc < 0)
-		return rc;
-	size_t len = (size_t)l[0] << 8 | l[1];
-	rc = recv_exact(x, x->buf, len, what);
-	if (rc < 0)
-		return rc;
 	x->res->messages++;
-	if (msg_parse(m, x->buf, len) != 0) {
-		fail(x, "%s: message %zu is malformed", what, x->res->messages);
+	int prc = msg_parse(m, buf, len);
+	if (prc != 0) {
+		fail(x, "%s: message %zu is malformed (%s)", what, x->res->messages, err_str(prc));
 		return ERR_FORMERR;
 	}
 	if (m->id != id || !(m->flags & MSG_FLAG_QR) || msg_opcode(m) != MSG_OPCODE_QUERY) {
 		fail(x, "%s: message %zu is not a response to our query (id %u, ours %u)", what,
 		     x->res->messages, m->id, id);
+		return ERR_FORMERR;
+	}
+	if (m->has_question && (!name_equal(m->qname, x->rq->origin) || m->qtype != qtype ||
+	                        m->qclass != RRCLASS_IN)) {
+		char q[NAME_TEXT_MAXLEN];
+		if (name_to_text(m->qname, q, sizeof(q)) < 0)
+			strcpy(q, "?");
+		fail(x, "%s: message %zu answers another question (%s type %u class %u)", what,
+		     x->res->messages, q, m->qtype, m->qclass);
 		return ERR_FORMERR;
 	}
 	*rcode = msg_rcode(m);
@@ -316,6 +323,22 @@ static int recv_msg(xfr_t *x, msg_t *m, uint16_t id, tsig_ctx_t *tc, const char 
 		}
 	}
 	return 0;
+}
+
+/* Reads one response message (TCP: length, then the message) into x->buf
+ * and checks it (check_msg). */
+static int recv_msg(xfr_t *x, msg_t *m, uint16_t qtype, uint16_t id, tsig_ctx_t *tc,
+                    const char *what, unsigned *rcode)
+{
+	uint8_t l[2];
+	int rc = recv_exact(x, l, 2, what);
+	if (rc < 0)
+		return rc;
+	size_t len = (size_t)l[0] << 8 | l[1];
+	rc = recv_exact(x, x->buf, len, what);
+	if (rc < 0)
+		return rc;
+	return check_msg(x, x->buf, len, m, qtype, id, tc, what, rcode);
 }
 
 /* ------------------------------------------------------------- stream */
@@ -360,9 +383,20 @@ static int cs_apply(xfr_t *x)
 	if (x->work != x->rq->cur)
 		zfree(x, x->work);
 	x->work = next;
-	changeset_free(&x->cs);
 	x->cs_open = false;
-	x->ncs++;
+	/* kept: the secondary journals them before it publishes (refresh.c) */
+	if (x->ncs == x->capcsv) {
+		size_t cap = x->capcsv ? x->capcsv * 2 : 8;
+		changeset_t *v = cap <= XFRIN_MAX_CHANGESETS ? realloc(x->csv, cap * sizeof(*v)) : NULL;
+		if (v == NULL) {
+			changeset_free(&x->cs);
+			fail(x, "IXFR: more than %d changesets, or out of memory", XFRIN_MAX_CHANGESETS);
+			return ERR_LIMIT;
+		}
+		x->csv = v;
+		x->capcsv = cap;
+	}
+	x->csv[x->ncs++] = x->cs;
 	return 0;
 }
 
@@ -403,7 +437,8 @@ static int stream_rr(xfr_t *x, const msg_rr_t *rr)
 			return ERR_MALFORMED;
 		}
 		x->first_serial = serial;
-		x->stale = x->rq->cur != NULL && serial_compare(serial, ours) != SERIAL_GT;
+		x->stale = x->rq->cur != NULL && !x->rq->force_axfr &&
+		           serial_compare(serial, ours) != SERIAL_GT;
 		memcpy(x->first_soa, rr->rdata, rr->rdlen);
 		x->first_soa_len = rr->rdlen;
 		x->first_ttl = rr->ttl;
@@ -496,69 +531,75 @@ static void stream_reset(xfr_t *x)
 	if (x->work != NULL && x->work != x->rq->cur)
 		zfree(x, x->work);
 	x->work = NULL;
+	for (size_t i = 0; i < x->ncs; i++)
+		changeset_free(&x->csv[i]);
+	free(x->csv);
+	x->csv = NULL;
+	x->capcsv = 0;
 	x->st = ST_FIRST;
 	x->stale = false;
 	x->ncs = 0;
 }
 
-/* Runs one transfer (qtype AXFR or IXFR) on a fresh connection.  0 with
- * the zone in res or res->up_to_date; ERR_BAD_TYPE for an IXFR refused
- * with an RCODE (the caller falls back to AXFR); another error. */
-static int transfer(xfr_t *x, uint16_t qtype)
+void xfrin_res_clear(xfrin_res_t *res)
+{
+	for (size_t i = 0; i < res->ncs; i++)
+		changeset_free(&res->cs[i]);
+	free(res->cs);
+	res->cs = NULL;
+	res->ncs = 0;
+}
+
+static void stream_begin(xfr_t *x, uint16_t qtype)
 {
 	stream_reset(x);
 	x->qtype = qtype;
 	x->res->kind = qtype == RRTYPE_IXFR ? "IXFR" : "AXFR";
-	const char *what = x->res->kind;
-	tsig_ctx_t tc;
-	memset(&tc, 0, sizeof(tc));
-	uint16_t id;
-	int rc = send_query(x, qtype, &id, &tc);
-	while (rc == 0 && x->st != ST_DONE) {
-		msg_t m;
-		unsigned rcode = 0;
-		rc = recv_msg(x, &m, id, &tc, what, &rcode);
-		if (rc < 0)
-			break;
-		if (rcode != MSG_RCODE_NOERROR) {
-			if (qtype == RRTYPE_IXFR && x->res->messages == 1) {
-				rc = ERR_BAD_TYPE;
-				break;
-			}
-			fail(x, "%s: the primary answered %s", what, rcode_text(rcode));
-			rc = ERR_FORMERR;
-			break;
-		}
-		msg_iter_t it;
-		msg_rr_t rr;
-		msg_iter_init_section(&it, &m, MSG_SEC_ANSWER);
-		while (rc == 0 && (rc = msg_rr_next(&it, &rr, x->rdbuf, RDATA_MAXLEN)) == 0)
-			rc = stream_rr(x, &rr);
-		if (rc == ERR_NOTFOUND)
-			rc = 0;
-		if (rc < 0)
-			break;
-		/* RFC 1995 §4: an IXFR reply of our own SOA alone: up to date */
-		if (x->st == ST_SECOND && qtype == RRTYPE_IXFR && x->stale) {
-			x->res->up_to_date = true;
-			break;
-		}
+}
+
+/* One checked message of the stream (check_msg): its RRs through the
+ * state machine.  0 (x->st == ST_DONE or res->up_to_date once the stream
+ * is complete); ERR_BAD_TYPE for an IXFR refused with an RCODE in its
+ * first message (the caller falls back to AXFR); another error. */
+static int stream_msg(xfr_t *x, const msg_t *m, unsigned rcode)
+{
+	const char *what = x->qtype == RRTYPE_IXFR ? "IXFR" : "AXFR";
+	if (rcode != MSG_RCODE_NOERROR) {
+		if (x->qtype == RRTYPE_IXFR && x->res->messages == 1)
+			return ERR_BAD_TYPE;
+		fail(x, "%s: the primary answered %s in message %zu", what, rcode_text(rcode),
+		     x->res->messages);
+		return ERR_FORMERR;
 	}
-	if (rc == 0 && x->st == ST_DONE && x->has_key && tsig_ctx_finish(&tc) != TSIG_OK) {
-		fail(x, "%s: the last message is not signed", what);
-		rc = ERR_FORMERR;
-	}
-	tsig_ctx_clear(&tc);
+	msg_iter_t it;
+	msg_rr_t rr;
+	int rc;
+	msg_iter_init_section(&it, m, MSG_SEC_ANSWER);
+	while ((rc = msg_rr_next(&it, &rr, x->rdbuf, RDATA_MAXLEN)) == 0 &&
+	       (rc = stream_rr(x, &rr)) == 0)
+		;
+	if (rc == ERR_NOTFOUND)
+		rc = 0;
 	if (rc < 0) {
-		if (rc != ERR_BAD_TYPE && x->res->error[0] == 0)
-			fail(x, "%s: %s", what, err_str(rc));
+		fail(x, "%s: message %zu: %s", what, x->res->messages, err_str(rc));
 		return rc;
 	}
+	/* RFC 1995 §4: an IXFR reply of our own SOA alone: up to date */
+	if (x->st == ST_SECOND && x->qtype == RRTYPE_IXFR && x->stale)
+		x->res->up_to_date = true;
+	return 0;
+}
+
+/* The stream is complete: its new version (and an IXFR's changesets)
+ * into res. */
+static int stream_finish(xfr_t *x)
+{
+	const char *what = x->qtype == RRTYPE_IXFR ? "IXFR" : "AXFR";
 	if (x->res->up_to_date)
 		return 0;
 	if (x->b != NULL) {
 		zone_t *z = NULL;
-		rc = zone_builder_finish(x->b, &z);
+		int rc = zone_builder_finish(x->b, &z);
 		if (rc < 0 || z == NULL) {
 			fail(x, "%s: the zone does not pass the checks: %s", what,
 			     x->zerr[0] ? x->zerr : err_str(rc));
@@ -572,15 +613,92 @@ static int transfer(xfr_t *x, uint16_t qtype)
 		}
 		x->res->zone = x->work;
 		x->work = NULL;
+		x->res->cs = x->csv;
+		x->res->ncs = x->ncs;
+		x->csv = NULL;
+		x->ncs = x->capcsv = 0;
 	}
 	if (x->res->zone->serial != x->first_serial) {
 		fail(x, "%s: the new version has serial %u, the stream said %u", what,
 		     x->res->zone->serial, x->first_serial);
 		zfree(x, x->res->zone);
 		x->res->zone = NULL;
+		xfrin_res_clear(x->res);
 		return ERR_MALFORMED;
 	}
 	return 0;
+}
+
+/* Runs one transfer (qtype AXFR or IXFR) on the connection.  0 with the
+ * zone in res or res->up_to_date; ERR_BAD_TYPE for an IXFR refused with
+ * an RCODE (the caller falls back to AXFR); another error. */
+static int transfer(xfr_t *x, uint16_t qtype)
+{
+	stream_begin(x, qtype);
+	const char *what = x->res->kind;
+	tsig_ctx_t tc;
+	memset(&tc, 0, sizeof(tc));
+	uint16_t id;
+	int rc = send_query(x, qtype, &id, &tc);
+	while (rc == 0 && x->st != ST_DONE && !x->res->up_to_date) {
+		msg_t m;
+		unsigned rcode = 0;
+		rc = recv_msg(x, &m, qtype, id, &tc, what, &rcode);
+		if (rc == 0)
+			rc = stream_msg(x, &m, rcode);
+	}
+	if (rc == 0 && x->st == ST_DONE && x->has_key && tsig_ctx_finish(&tc) != TSIG_OK) {
+		fail(x, "%s: the last message is not signed", what);
+		rc = ERR_FORMERR;
+	}
+	tsig_ctx_clear(&tc);
+	if (rc < 0) {
+		if (rc != ERR_BAD_TYPE && x->res->error[0] == 0)
+			fail(x, "%s: %s", what, err_str(rc));
+		return rc;
+	}
+	return stream_finish(x);
+}
+
+int xfrin_parse(const xfrin_req_t *rq, uint16_t qtype, uint16_t id, const uint8_t *const *msgs,
+                const size_t *lens, size_t n, xfrin_res_t *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->kind = "SOA";
+	xfr_t xx, *x = &xx;
+	memset(x, 0, sizeof(*x));
+	x->rq = rq;
+	x->res = res;
+	x->fd = -1;
+	x->rdbuf = malloc(RDATA_MAXLEN);
+	if (x->rdbuf == NULL)
+		return -ENOMEM;
+	stream_begin(x, qtype);
+	const char *what = res->kind;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n && x->st != ST_DONE && !res->up_to_date; i++) {
+		msg_t m;
+		unsigned rcode = 0;
+		rc = check_msg(x, msgs[i], lens[i], &m, qtype, id, NULL, what, &rcode);
+		if (rc == 0)
+			rc = stream_msg(x, &m, rcode);
+	}
+	if (rc == 0 && x->st != ST_DONE && !res->up_to_date) {
+		fail(x, "%s: the stream ends before the last SOA", what);
+		rc = ERR_TRUNCATED;
+	}
+	if (rc == 0)
+		rc = stream_finish(x);
+	if (rc < 0 && res->error[0] == 0)
+		fail(x, "%s: %s", what, err_str(rc));
+	stream_reset(x);
+	free(x->rdbuf);
+	if (rc < 0) {
+		zfree(x, res->zone);
+		res->zone = NULL;
+		xfrin_res_clear(res);
+	}
+	return rc;
 }
 
 static int soa_query(xfr_t *x)
@@ -592,7 +710,7 @@ static int soa_query(xfr_t *x)
 	msg_t m;
 	unsigned rcode = 0;
 	if (rc == 0)
-		rc = recv_msg(x, &m, id, &tc, "SOA query", &rcode);
+		rc = recv_msg(x, &m, RRTYPE_SOA, id, &tc, "SOA query", &rcode);
 	tsig_ctx_clear(&tc);
 	if (rc < 0)
 		return rc;
@@ -644,7 +762,13 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 	if (rc == 0)
 		rc = soa_query(x);
 	uint32_t ours = rq->cur ? rq->cur->serial : 0;
-	if (rc == 0 && rq->cur != NULL && serial_compare(res->remote_serial, ours) != SERIAL_GT) {
+	if (rc == 0 && rq->force_axfr) {
+		res->messages = res->bytes = 0;
+		if (rq->phase != NULL)
+			atomic_store(rq->phase, XFRIN_PHASE_TRANSFER);
+		rc = transfer(x, RRTYPE_AXFR);
+	} else if (rc == 0 && rq->cur != NULL &&
+	           serial_compare(res->remote_serial, ours) != SERIAL_GT) {
 		res->up_to_date = true;
 	} else if (rc == 0) {
 		res->messages = res->bytes = 0;
@@ -673,6 +797,8 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 		zfree(x, res->zone);
 		res->zone = NULL;
 	}
+	if (rc < 0)
+		xfrin_res_clear(res);
 	double secs = (double)(now_ms() - t0) / 1000.0;
 	if (rc < 0) {
 		if (res->error[0] == 0)

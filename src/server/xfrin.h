@@ -22,9 +22,11 @@
 #include <stdint.h>
 
 #include "server/conf.h"
+#include "zone/changeset.h"
 #include "zone/zone.h"
 
 #define XFRIN_PHASE_TRANSFER 2 /* refresh.c's RS_TRANSFER */
+#define XFRIN_MAX_CHANGESETS 100000 /* per IXFR; more: refused */
 
 typedef struct {
 	const uint8_t *origin;      /* validated wire name, borrowed */
@@ -40,6 +42,9 @@ typedef struct {
 	                               hold it (NULL: single-threaded use) */
 	atomic_int *phase;          /* set to XFRIN_PHASE_TRANSFER when the
 	                               transfer starts; may be NULL */
+	bool force_axfr;            /* retransfer: AXFR whatever the serials */
+	bool udp_soa;               /* the SOA query over UDP first (TCP when
+	                               truncated or unanswered), RFC 1996 §3.11 */
 } xfrin_req_t;
 
 typedef struct {
@@ -48,8 +53,14 @@ typedef struct {
 	uint32_t remote_serial; /* from the SOA query (0 if it failed) */
 	const char *kind;       /* "AXFR", "IXFR", "IXFR (AXFR-style)", "SOA" */
 	size_t messages, bytes; /* of the transfer */
+	changeset_t *cs;        /* an IXFR's changesets, oldest first (owned:
+	                           xfrin_res_clear); NULL for a full transfer */
+	size_t ncs;
 	char error[384];        /* why it failed, "" on success */
 } xfrin_res_t;
+
+/* Frees res->cs (not res->zone, which the caller owns). */
+void xfrin_res_clear(xfrin_res_t *res);
 
 /*
  * Refreshes from one address.  Returns 0 with res->zone set (a new
@@ -59,6 +70,16 @@ typedef struct {
  * the error if any).
  */
 int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res);
+
+/*
+ * The transfer state machine without a network (tests, fuzz_xfrin): msgs
+ * are the n messages (untrusted, no TCP length prefix) answering a query
+ * of qtype (RRTYPE_AXFR or RRTYPE_IXFR) with id id, unsigned; rq->addr
+ * may be NULL.  Every check of xfrin_run applies.  0 with res->zone (or
+ * res->up_to_date), or a negative error with res->error; no log line.
+ */
+int xfrin_parse(const xfrin_req_t *rq, uint16_t qtype, uint16_t id, const uint8_t *const *msgs,
+                const size_t *lens, size_t n, xfrin_res_t *res);
 
 /* Writes z as a zone file at path, crash-safely: path.tmp, fsync,
  * rename, fsync of the directory.  0 or -errno / -ENOMEM. */

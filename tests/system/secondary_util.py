@@ -12,6 +12,7 @@ import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
 import dns.tsigkeyring
 import dns.xfr
 import dns.zone
@@ -25,8 +26,10 @@ KEY_SECRET = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3RzLTAxMjM0NTY3ODk="  # 36 octets
 
 def write_secondary_conf(path, storage, port, primaries, zone="example.com",
                          key=None, xfr_timeout=None, notify_from="127.0.0.0/8",
-                         notify_key=None, control=None):
-    """primaries: list of (addr, port).  key: (name, secret) used with them."""
+                         notify_key=None, control=None, notify_to=(), serve_from=None):
+    """primaries: list of (addr, port).  key: (name, secret) used with them.
+    notify_to: (addr, port) of our own secondaries (a chain); serve_from: a
+    prefix allowed to transfer from us."""
     lines = ["server:", f"  listen: [ \"127.0.0.1@{port}\" ]", f"  storage: \"{storage}\"",
              "  udp-workers: 1", "  tcp-workers: 1"]
     if control:
@@ -42,13 +45,22 @@ def write_secondary_conf(path, storage, port, primaries, zone="example.com",
         lines += [f"  - id: p{i}", f"    address: [ \"{a}@{p}\" ]"]
         if key:
             lines.append(f"    key: {key[0]}")
+    for i, (a, p) in enumerate(notify_to):
+        lines += [f"  - id: n{i}", f"    address: [ \"{a}@{p}\" ]"]
     lines += ["acl:", "  - id: notify", f"    address: [ \"{notify_from}\" ]",
               "    action: [ notify ]"]
     if notify_key:
         lines.append(f"    key: {notify_key[0]}")
+    acls = ["notify"]
+    if serve_from:
+        lines += ["  - id: serve", f"    address: [ \"{serve_from}\" ]",
+                  "    action: [ transfer ]"]
+        acls.append("serve")
     lines += ["zone:", f"  - domain: {zone}", "    role: secondary",
               "    primaries: [ " + ", ".join(f"p{i}" for i in range(len(primaries))) + " ]",
-              "    acl: [ notify ]"]
+              f"    acl: [ {', '.join(acls)} ]"]
+    if notify_to:
+        lines.append("    notify: [ " + ", ".join(f"n{i}" for i in range(len(notify_to))) + " ]")
     Path(path).write_text("\n".join(lines) + "\n")
 
 
@@ -114,3 +126,106 @@ def send_notify(port, zone="example.com.", addr="127.0.0.1", keyring=None, keyna
     if keyring:
         q.use_tsig(keyring, keyname=keyname)
     return dns.query.udp(q, addr, port=port, timeout=5)
+
+
+def start_primary(nsfleetd_bin, tmp_path, zone_text, name="primary", notify_to=(), port=None,
+                  servers=None):
+    """A config-mode primary of example.com (journal under its storage, so
+    IXFR out works), transfers allowed to 127.0.0.0/8, a control socket;
+    .zone is its zone file, .ctl_sock its socket."""
+    storage = tmp_path / f"{name}-storage"
+    storage.mkdir(exist_ok=True)
+    port = port or free_port(False)
+    (storage / "example.com.zone").write_text(zone_text)
+    lines = ["server:", f"  listen: [ \"127.0.0.1@{port}\" ]", f"  storage: \"{storage}\"",
+             "  udp-workers: 1", "  tcp-workers: 1", f"  control: \"{storage}/ctl.sock\""]
+    if notify_to:
+        lines.append("remote:")
+        for i, (a, p) in enumerate(notify_to):
+            lines += [f"  - id: n{i}", f"    address: [ \"{a}@{p}\" ]"]
+    lines += ["acl:", "  - id: xfr", "    address: [ \"127.0.0.0/8\" ]",
+              "    action: [ transfer ]",
+              "zone:", "  - domain: example.com", "    file: example.com.zone",
+              "    acl: [ xfr ]", "    serial-policy: keep"]
+    if notify_to:
+        lines.append("    notify: [ " + ", ".join(f"n{i}" for i in range(len(notify_to))) + " ]")
+    conf = tmp_path / f"{name}.yaml"
+    conf.write_text("\n".join(lines) + "\n")
+    s = Server([nsfleetd_bin, "-c", conf], tmp_path / f"{name}-{time.monotonic_ns()}.log", port)
+    if servers is not None:
+        servers.append(s)
+    s.wait_ready()
+    s.storage = storage
+    s.zone = storage / "example.com.zone"
+    s.ctl_sock = storage / "ctl.sock"
+    return s
+
+
+def zone_text(serial, extra=()):
+    """A small example.com zone at serial with extra lines (relative names)."""
+    lines = ["$ORIGIN example.com.", "$TTL 300",
+             f"@ SOA ns1 hostmaster {serial} 3600 600 86400 300",
+             "@ NS ns1", "@ NS ns2", "ns1 A 192.0.2.1", "ns2 A 192.0.2.2",
+             "www A 192.0.2.80", "mail A 192.0.2.25", "@ MX 10 mail"]
+    return "\n".join(lines + list(extra)) + "\n"
+
+
+def stop_all(servers):
+    """Stops every server (SIGTERM); each must exit 0 without a sanitizer
+    report.  Every one is stopped even when an earlier one fails."""
+    bad = []
+    for x in servers:
+        try:
+            rc = x.stop()
+        except BaseException as e:  # noqa: BLE001 - keep stopping the others
+            rc = repr(e)
+        log = x.log()
+        x.kill()
+        if rc not in (0, -9) or SANITIZER.search(log):
+            bad.append(f"exit {rc}:\n{log}")
+    assert not bad, "\n\n".join(bad)
+
+
+def ixfr_query(addr, port, serial, zone="example.com."):
+    """The messages of an IXFR from serial (dnspython, one RR per rrset),
+    as one flat list of RRs: [(name, type, text), ...]."""
+    import struct
+    q = dns.message.make_query(zone, "IXFR")
+    q.authority.append(dns.rrset.from_text(zone, 0, "IN", "SOA",
+                                           f". . {serial} 0 0 0 0"))
+    w = q.to_wire()
+    out = []
+    with socket.create_connection((addr, port), timeout=10) as c:
+        c.sendall(struct.pack("!H", len(w)) + w)
+        first, seen = None, 0  # the new serial, and how often its SOA came
+        while True:
+            n = struct.unpack("!H", _recv(c, 2))[0]
+            m = dns.message.from_wire(_recv(c, n), one_rr_per_rrset=True)
+            for rrset in m.answer:
+                for rd in rrset:
+                    out.append((rrset.name.to_text().lower(), rdtype_text(rrset.rdtype),
+                                rd.to_text()))
+                    if rrset.rdtype == dns.rdatatype.SOA:
+                        first = rd.serial if first is None else first
+                        seen += rd.serial == first
+            incremental = len(out) > 1 and out[1][1] == "SOA"
+            if len(out) == 1 and first == serial:
+                return out  # up to date: our SOA alone
+            # AXFR-style: the new SOA twice; incremental: thrice (first,
+            # the last changeset's new SOA, last)
+            if seen == (3 if incremental else 2):
+                return out
+
+
+def rdtype_text(t):
+    return dns.rdatatype.to_text(t)
+
+
+def _recv(c, n):
+    b = b""
+    while len(b) < n:
+        k = c.recv(n - len(b))
+        if not k:
+            raise EOFError
+        b += k
+    return b

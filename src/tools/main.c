@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tools/audit.h"
 #include "tools/tool.h"
 
 static void usage(FILE *out)
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return cmd_zone(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argc - 1, argv + 1);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tsig-keygen") == 0)
 		return cmd_tsig_keygen(argc - 1, argv + 1);
 	fprintf(stderr, "nsfleet: unknown command '%s'\n", argv[1]);

@@ -379,7 +379,7 @@ def test_broken_tsig_streams_keep_last_zone(nsfleetd_bin, tmp_path):
             assert not SANITIZER.search(log), log
 
 
-def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
+def test_expire_servfail_then_recover(nsfleetd_bin, nsfleet, tmp_path, fake):
     EXPIRE["value"] = 3
     servers = []
     ctl = tmp_path / "ctl.sock"
@@ -387,7 +387,7 @@ def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
         s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", fake.port)],
                             servers=servers, control=ctl)
         wait_serial(s, 1, zone=ZONE)
-        st = ctl_status(ctl)
+        st = ctl_status(nsfleet, ctl)
         assert re.search(r"^example\.com\. role secondary serial 1 state idle last-refresh "
                          r"\S+Z next-refresh \S+Z expire \S+Z last-error none$", st, re.M), st
         fake.mode = "dead"
@@ -395,7 +395,7 @@ def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
         s.wait_log(r"zone example\.com\.: expired", timeout=10)
         assert s.query(ZONE, "SOA").rcode() == dns.rcode.SERVFAIL
         assert s.query("www.example.com.", "A").rcode() == dns.rcode.SERVFAIL
-        st = ctl_status(ctl)
+        st = ctl_status(nsfleet, ctl)
         assert re.search(r"^example\.com\. role secondary serial 1 state expired .*last-error "
                          r"\S+@\d+: .+$", st, re.M), st
         fake.mode = "good2"
@@ -412,16 +412,9 @@ def test_expire_servfail_then_recover(nsfleetd_bin, tmp_path, fake):
             assert not SANITIZER.search(log), log
 
 
-def ctl_status(path):
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(5)
-    c.connect(str(path))
-    c.sendall(b"status\n")
-    out = b""
-    while True:
-        k = c.recv(65536)
-        if not k:
-            break
-        out += k
-    c.close()
-    return out.decode()
+def ctl_status(nsfleet, path):
+    import subprocess
+    p = subprocess.run([str(nsfleet), "ctl", "-s", str(path), "status"], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p
+    return p.stdout

@@ -21,6 +21,41 @@ struct zone_store {
 	unsigned refs;
 };
 
+/*
+ * The exact-match index beside the treap: an open-addressing hash table of
+ * key -> node of this version, so that an exact lookup costs one or two
+ * cache misses instead of a ~2 log n level descent.  It is split into
+ * pages shared between versions like the nodes are: a version that
+ * changes k names copies the pages of the k names and of the O(log n)
+ * treap nodes its path copies made, never the whole table.  Invariant:
+ * for every node of the version's tree, the index maps its key to that
+ * very node (not to a copy of it in another version).
+ */
+#define HIDX_MAX_SLOT_BITS 9 /* 512 slots a page */
+
+/* A slot: the hash beside the pointer, so that a probe touches one cache
+ * line of the table before the node itself. */
+typedef struct {
+	uint32_t hash;
+	const zone_node_t *node; /* NULL: empty */
+} hslot_t;
+
+typedef struct {
+	uint32_t refs;  /* versions holding the page (atomic: versions are
+			   freed after an RCU grace period, maybe on another
+			   thread than the writer's) */
+	uint32_t count;
+	hslot_t slot[];
+} hpage_t;
+
+struct zone_hidx {
+	uint32_t npages;  /* a power of two */
+	uint8_t slot_bits;
+	size_t count;
+	hpage_t *pages[];
+};
+
+
 /* ---- keys and priorities ---- */
 
 uint32_t zone_key_hash(const uint8_t *key, size_t keylen)
@@ -79,6 +114,33 @@ static void unref(zone_node_t *n)
 	}
 }
 
+/* The nodes the running zone_set_node has copied (the writer's thread
+ * only), for the exact-match index to follow them. */
+typedef struct {
+	const zone_node_t **v;
+	size_t n, cap;
+	bool oom;
+} created_t;
+static _Thread_local created_t *tl_created;
+
+static void note_created(const zone_node_t *c)
+{
+	created_t *cr = tl_created;
+	if (cr == NULL || cr->oom)
+		return;
+	if (cr->n == cr->cap) {
+		size_t cap = cr->cap ? 2 * cr->cap : 64;
+		const zone_node_t **v = realloc(cr->v, cap * sizeof(*v));
+		if (v == NULL) {
+			cr->oom = true;
+			return;
+		}
+		cr->v = v;
+		cr->cap = cap;
+	}
+	cr->v[cr->n++] = c;
+}
+
 /* A malloc'd copy of t's data with the given (owned) children. */
 static zone_node_t *clone(const zone_node_t *t, zone_node_t *left, zone_node_t *right)
 {
@@ -92,6 +154,7 @@ static zone_node_t *clone(const zone_node_t *t, zone_node_t *left, zone_node_t *
 	c->refs = 1;
 	c->left = left;
 	c->right = right;
+	note_created(c);
 	return c;
 }
 
@@ -221,10 +284,276 @@ static size_t node_records(const zone_node_t *n)
 	return r;
 }
 
+/* ---- the exact-match index ---- */
+
+static size_t hpage_size(unsigned slot_bits)
+{
+	size_t slots = (size_t)1 << slot_bits;
+	return sizeof(hpage_t) + slots * sizeof(hslot_t);
+}
+
+static hpage_t *hpage_new(unsigned slot_bits)
+{
+	hpage_t *p = calloc(1, hpage_size(slot_bits));
+	if (p != NULL)
+		p->refs = 1;
+	return p;
+}
+
+static void hpage_unref(hpage_t *p)
+{
+	if (p != NULL && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(p);
+}
+
+static void hidx_free(struct zone_hidx *x)
+{
+	if (x == NULL)
+		return;
+	for (uint32_t i = 0; i < x->npages; i++)
+		hpage_unref(x->pages[i]);
+	free(x);
+}
+
+/* An empty index of at least 2 * n slots (load factor <= 1/2). */
+static struct zone_hidx *hidx_new(size_t n)
+{
+	unsigned bits = 4;
+	while (((size_t)1 << bits) < 2 * n && bits < 40)
+		bits++;
+	unsigned sb = bits < HIDX_MAX_SLOT_BITS ? bits : HIDX_MAX_SLOT_BITS;
+	size_t npages = (size_t)1 << (bits - sb);
+	if (npages > UINT32_MAX / 2)
+		return NULL;
+	struct zone_hidx *x = calloc(1, sizeof(*x) + npages * sizeof(hpage_t *));
+	if (x == NULL)
+		return NULL;
+	x->npages = (uint32_t)npages;
+	x->slot_bits = (uint8_t)sb;
+	for (size_t i = 0; i < npages; i++) {
+		x->pages[i] = hpage_new(sb);
+		if (x->pages[i] == NULL) {
+			hidx_free(x);
+			return NULL;
+		}
+	}
+	return x;
+}
+
+static inline hpage_t *hidx_page(const struct zone_hidx *x, uint32_t h)
+{
+	return x->pages[(h >> x->slot_bits) & (x->npages - 1)];
+}
+
+static const zone_node_t *hidx_find(const struct zone_hidx *x, uint32_t h, const uint8_t *key,
+				    size_t keylen)
+{
+	const hslot_t *slot = hidx_page(x, h)->slot;
+	uint32_t mask = (1u << x->slot_bits) - 1;
+	/* a page always has an empty slot (hpage_put) */
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		const zone_node_t *n = slot[i].node;
+		if (n == NULL)
+			return NULL;
+		if (slot[i].hash == h && n->keylen == keylen && memcmp(n->data, key, keylen) == 0)
+			return n;
+	}
+}
+
+/* The page of hash h, owned by this index alone (copied when shared). */
+static hpage_t *hidx_own(struct zone_hidx *x, uint32_t h)
+{
+	uint32_t pi = (h >> x->slot_bits) & (x->npages - 1);
+	hpage_t *p = x->pages[pi];
+	if (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) == 1)
+		return p;
+	hpage_t *c = malloc(hpage_size(x->slot_bits));
+	if (c == NULL)
+		return NULL;
+	memcpy(c, p, hpage_size(x->slot_bits));
+	c->refs = 1;
+	hpage_unref(p);
+	x->pages[pi] = c;
+	return c;
+}
+
+/* Puts n (hash h) into a page: 1 if its key was new, 0 if it replaced
+ * the entry of its key, -1 if the page has no room left for a new key
+ * (one slot always stays empty so that probes end). */
+static int hpage_put(hpage_t *p, unsigned slot_bits, uint32_t h, const zone_node_t *n)
+{
+	hslot_t *slot = p->slot;
+	uint32_t mask = (1u << slot_bits) - 1;
+	uint32_t i = h & mask;
+	for (; slot[i].node != NULL; i = (i + 1) & mask) {
+		const zone_node_t *o = slot[i].node;
+		if (slot[i].hash == h && o->keylen == n->keylen &&
+		    memcmp(o->data, n->data, n->keylen) == 0) {
+			slot[i].node = n;
+			return 0;
+		}
+	}
+	if (p->count + 1 >= (1u << slot_bits))
+		return -1;
+	slot[i].hash = h;
+	slot[i].node = n;
+	p->count++;
+	return 1;
+}
+
+/* Removes the key's entry from a page (backward-shift deletion keeps
+ * every probe sequence unbroken). */
+static bool hpage_del(hpage_t *p, unsigned slot_bits, uint32_t h, const uint8_t *key,
+		      size_t keylen)
+{
+	hslot_t *slot = p->slot;
+	uint32_t mask = (1u << slot_bits) - 1;
+	uint32_t i = h & mask;
+	for (;; i = (i + 1) & mask) {
+		const zone_node_t *o = slot[i].node;
+		if (o == NULL)
+			return false;
+		if (slot[i].hash == h && o->keylen == keylen && memcmp(o->data, key, keylen) == 0)
+			break;
+	}
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (slot[j].node == NULL)
+			break;
+		uint32_t home = slot[j].hash & mask;
+		/* j's entry may move to the hole at i when its home is not
+		 * cyclically in (i, j] */
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (stays)
+			continue;
+		slot[i] = slot[j];
+		i = j;
+	}
+	slot[i].node = NULL;
+	slot[i].hash = 0;
+	p->count--;
+	return true;
+}
+
+static bool hidx_needs_growth(const struct zone_hidx *x, const hpage_t *p)
+{
+	size_t slots = (size_t)1 << x->slot_bits;
+	return p->count + 1 > slots - slots / 8 ||
+	       (x->count + 1) * 8 > ((size_t)x->npages << x->slot_bits) * 5;
+}
+
+/* A new index of twice the size with every entry of x (x is kept), or
+ * NULL on ENOMEM or when the keys crowd one page even so: hashes that
+ * collide on purpose are no reason to grow without end; the version then
+ * does without an index. */
+static struct zone_hidx *hidx_grow(const struct zone_hidx *x)
+{
+	size_t slots = (size_t)x->npages << x->slot_bits;
+	if (x->count * 4 < slots)
+		return NULL; /* crowded, not full */
+	struct zone_hidx *g = hidx_new(slots);
+	if (g == NULL)
+		return NULL;
+	for (uint32_t pi = 0; pi < x->npages; pi++) {
+		const hslot_t *slot = x->pages[pi]->slot;
+		for (size_t i = 0; i < ((size_t)1 << x->slot_bits); i++) {
+			if (slot[i].node == NULL)
+				continue;
+			if (hpage_put(hidx_page(g, slot[i].hash), g->slot_bits, slot[i].hash,
+				      slot[i].node) < 0) {
+				hidx_free(g);
+				return NULL;
+			}
+		}
+	}
+	g->count = x->count;
+	return g;
+}
+
+/* Maps n's key to n in the version's index; false when the index had to
+ * be given up (ENOMEM or crowding: *xp is then NULL). */
+static bool hidx_set(struct zone_hidx **xp, const zone_node_t *n)
+{
+	struct zone_hidx *x = *xp;
+	uint32_t h = n->prio; /* zone_key_hash of the key */
+	hpage_t *p;
+	if (hidx_needs_growth(x, hidx_page(x, h))) {
+		struct zone_hidx *g = hidx_grow(x);
+		hidx_free(x);
+		*xp = x = g;
+		if (x == NULL)
+			return false;
+	}
+	int rc = (p = hidx_own(x, h)) == NULL ? -1 : hpage_put(p, x->slot_bits, h, n);
+	if (rc < 0) {
+		hidx_free(x);
+		*xp = NULL;
+		return false;
+	}
+	x->count += (size_t)rc;
+	return true;
+}
+
+static bool hidx_del(struct zone_hidx **xp, const uint8_t *key, size_t keylen)
+{
+	struct zone_hidx *x = *xp;
+	uint32_t h = zone_key_hash(key, keylen);
+	hpage_t *p = hidx_own(x, h);
+	if (p == NULL) {
+		hidx_free(x);
+		*xp = NULL;
+		return false;
+	}
+	if (hpage_del(p, x->slot_bits, h, key, keylen))
+		x->count--;
+	return true;
+}
+
+/* An index of every node of the tree t (n nodes), or NULL on ENOMEM or
+ * crowding. */
+static struct zone_hidx *hidx_build(const zone_node_t *t, size_t n)
+{
+	struct zone_hidx *x = hidx_new(n);
+	if (x == NULL)
+		return NULL;
+	/* any order will do: preorder with a stack of right children */
+	size_t cap = 64, depth = 0;
+	const zone_node_t **stack = malloc(cap * sizeof(*stack));
+	if (stack == NULL)
+		goto fail;
+	while (t != NULL || depth > 0) {
+		if (t == NULL)
+			t = stack[--depth];
+		if (hpage_put(hidx_page(x, t->prio), x->slot_bits, t->prio, t) < 0)
+			goto fail;
+		x->count++;
+		if (t->right != NULL) {
+			if (depth == cap) {
+				const zone_node_t **s = realloc(stack, 2 * cap * sizeof(*s));
+				if (s == NULL)
+					goto fail;
+				stack = s;
+				cap *= 2;
+			}
+			stack[depth++] = t->right;
+		}
+		t = t->left;
+	}
+	free(stack);
+	return x;
+fail:
+	free(stack);
+	hidx_free(x);
+	return NULL;
+}
+
 /* ---- lookups ---- */
 
 const zone_node_t *zone_find_key(const zone_t *z, const uint8_t *key, size_t keylen)
 {
+	if (z->hidx != NULL)
+		return hidx_find(z->hidx, zone_key_hash(key, keylen), key, keylen);
 	const zone_node_t *t = z->root;
 	while (t != NULL) {
 		int c = keycmp(key, keylen, t->data, t->keylen);
@@ -406,6 +735,7 @@ zone_t *zone_from_sorted(const uint8_t *origin, zone_node_t **nodes, size_t n, a
 	store->refs = 1;
 	arena_init(arena, arena->chunk_size); /* taken over */
 	z->store = store;
+	z->hidx = hidx_build(z->root, n); /* NULL: lookups use the treap */
 	find_serial(z);
 	return z;
 }
@@ -416,6 +746,20 @@ zone_t *zone_clone(const zone_t *z)
 	if (c == NULL)
 		return NULL;
 	*c = *z;
+	if (z->hidx != NULL) {
+		size_t sz = sizeof(*z->hidx) + z->hidx->npages * sizeof(hpage_t *);
+		c->hidx = malloc(sz);
+		if (c->hidx == NULL) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->hidx, z->hidx, sz);
+		for (uint32_t i = 0; i < c->hidx->npages; i++)
+			__atomic_add_fetch(&c->hidx->pages[i]->refs, 1, __ATOMIC_RELAXED);
+	} else {
+		/* given up before (ENOMEM or crowding): try again */
+		c->hidx = hidx_build(z->root, z->nodes);
+	}
 	c->root = ref(z->root);
 	if (c->store != NULL)
 		c->store->refs++;
@@ -426,6 +770,7 @@ void zone_free(zone_t *z)
 {
 	if (z == NULL)
 		return;
+	hidx_free(z->hidx);
 	unref(z->root);
 	if (z->store != NULL && --z->store->refs == 0) {
 		arena_free(&z->store->arena);
@@ -536,22 +881,38 @@ static zone_node_t *erase(zone_node_t *t, const uint8_t *key, size_t keylen, boo
 int zone_set_node(zone_t *draft, const uint8_t *key, size_t keylen, zone_node_t *node)
 {
 	const zone_node_t *old = zone_find_key(draft, key, keylen);
+	if (node == NULL && old == NULL)
+		return 0;
+	created_t created = {0};
+	tl_created = &created;
 	zone_node_t *root;
+	bool ok = true;
 	if (node != NULL) {
 		root = insert(draft->root, node);
-		if (root == NULL)
-			return -ENOMEM;
+		ok = root != NULL;
 	} else {
-		if (old == NULL)
-			return 0;
-		bool ok = true;
 		root = erase(draft->root, key, keylen, &ok);
-		if (!ok)
-			return -ENOMEM;
+	}
+	tl_created = NULL;
+	if (!ok) {
+		free(created.v);
+		return -ENOMEM;
 	}
 	draft->records -= node_records(old);
 	draft->records += node_records(node);
 	draft->nodes += (node != NULL) - (old != NULL);
+	/* the index follows every node this change made: the new one and
+	 * the copies on its paths; a failure gives the index up, not the
+	 * change */
+	if (draft->hidx != NULL && created.oom) {
+		hidx_free(draft->hidx);
+		draft->hidx = NULL;
+	}
+	if (draft->hidx != NULL)
+		ok = node != NULL ? hidx_set(&draft->hidx, node) : hidx_del(&draft->hidx, key, keylen);
+	for (size_t i = 0; ok && draft->hidx != NULL && i < created.n; i++)
+		ok = hidx_set(&draft->hidx, created.v[i]);
+	free(created.v);
 	unref(draft->root); /* may free old, so counted before */
 	draft->root = root;
 	/* any change may have path-copied the apex node */

@@ -8,7 +8,9 @@
  * depends only on the set of names.  A new version shares every untouched
  * node with the old one and copies only the O(log n) nodes on the paths it
  * changes (zone_apply).  Nodes made by a bulk load live in one arena owned
- * by the load; nodes made later are counted references.
+ * by the load; nodes made later are counted references.  Beside the treap,
+ * a paged hash table maps each key to its node for exact lookups, the
+ * lookup a query makes most; its pages are shared between versions too.
  *
  * Thread safety: a zone_t is immutable once made, so any number of readers
  * may use it; zone_free must wait until no reader holds it (the server will
@@ -28,6 +30,7 @@
 typedef struct zone_node zone_node_t;
 typedef struct zone zone_t;
 typedef struct zone_store zone_store_t;
+struct zone_hidx;
 
 /*
  * What makes RRs one RRset: owner, type, and for RRSIG also the covered
@@ -72,6 +75,8 @@ struct zone_node {
 struct zone {
 	zone_node_t *root;
 	zone_store_t *store;  /* arena of the bulk-loaded nodes, shared */
+	struct zone_hidx *hidx; /* exact-match index of this version (NULL:
+				   none, lookups descend the treap) */
 	uint8_t origin[NAME_MAXLEN];
 	uint8_t origin_key[NAME_KEY_MAXLEN];
 	size_t origin_keylen;

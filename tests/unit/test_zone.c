@@ -297,6 +297,31 @@ static void test_apex_checks(void **state)
 	static const expect_t want3[] = {{"glue", 2, ZONE_ERROR}};
 	expect_all(&seen, want3, 1);
 }
+/* The exact-match index maps every key to this version's own node (not to
+ * a copy of it in another version), and nothing else: each node is found
+ * as itself, a key next to it is not found. */
+static void check_index(const zone_t *z)
+{
+	assert_non_null(z->hidx);
+	zone_iter_t it;
+	zone_iter_init(&it, z);
+	const zone_node_t *n;
+	size_t count = 0;
+	uint8_t k[NAME_KEY_MAXLEN + 4];
+	while ((n = zone_iter_next(&it)) != NULL) {
+		assert_ptr_equal(zone_find_key(z, n->data, n->keylen), n);
+		memcpy(k, n->data, n->keylen);
+		memcpy(k + n->keylen, "zz", 3); /* a child label that is not there */
+		const zone_node_t *ge = zone_find_ge(z, k, n->keylen + 3);
+		if (ge == NULL || ge->keylen != n->keylen + 3 ||
+		    memcmp(ge->data, k, n->keylen + 3) != 0)
+			assert_null(zone_find_key(z, k, n->keylen + 3));
+		count++;
+	}
+	assert_int_equal(it.err, 0);
+	zone_iter_free(&it);
+	assert_int_equal(count, z->nodes);
+}
 
 /* ---- changesets ---- */
 
@@ -354,15 +379,96 @@ static void test_diff_apply(void **state)
 		assert_int_equal(c->records, b->records);
 		assert_int_equal(c->nodes, b->nodes);
 		assert_int_equal(check_tree(c->root, NULL, NULL), c->nodes);
+		check_index(c);
+		check_index(a);
 		/* the new version is the shape a fresh load gives */
 		zone_free(a);
 		assert_same(c, b);
 		assert_int_equal(check_tree(c->root, NULL, NULL), c->nodes);
+		check_index(c);
 		changeset_free(&cs);
 		zone_free(c);
 		zone_free(b);
 		zone_free(a2);
 	}
+}
+
+/* A chain of versions, each changed from the one before and sharing
+ * pages of the index with it, freed in a random order: every version
+ * left finds exactly its own nodes after each free. */
+static void test_index_versions(void **state)
+{
+	(void)state;
+	unsigned seed = (unsigned)time(NULL);
+	print_message("seed %u\n", seed);
+	enum { V = 6 };
+	zone_t *v[V];
+	v[0] = random_zone(seed, 3000, 1);
+	check_index(v[0]);
+	for (int i = 1; i < V; i++) {
+		/* alternately a small change and a large one (the index
+		 * grows: the second zone has more names) */
+		zone_t *b = random_zone(i % 2 ? seed : seed * 13u + (unsigned)i,
+					i % 2 ? 3000 : 3000 + 1500 * (unsigned)i, (uint32_t)i + 1);
+		changeset_t cs;
+		changeset_init(&cs);
+		assert_int_equal(changeset_diff(v[i - 1], b, &cs), 0);
+		assert_int_equal(changeset_apply(v[i - 1], &cs, &v[i]), 0);
+		changeset_free(&cs);
+		assert_same(v[i], b);
+		check_index(v[i]);
+		check_index(v[i - 1]);
+		zone_free(b);
+	}
+	srand(seed);
+	bool gone[V] = {false};
+	for (int left = V; left > 0; left--) {
+		int k = rand() % V;
+		while (gone[k])
+			k = (k + 1) % V;
+		zone_free(v[k]);
+		gone[k] = true;
+		for (int i = 0; i < V; i++)
+			if (!gone[i])
+				check_index(v[i]);
+	}
+}
+
+/* Names set and removed one by one in a draft, many more than the index
+ * had room for at load: it grows, and deletions keep probes unbroken. */
+static void test_index_set_node(void **state)
+{
+	(void)state;
+	zone_t *z = random_zone(7, 50, 1);
+	zone_t *d = zone_clone(z);
+	assert_non_null(d);
+	uint8_t n[NAME_MAXLEN], key[NAME_KEY_MAXLEN];
+	char owner[32];
+	uint8_t a4[4] = {192, 0, 2, 1};
+	for (int i = 0; i < 5000; i++) {
+		snprintf(owner, sizeof(owner), "n%d", i);
+		N(owner, n);
+		size_t kl = name_to_key(n, key);
+		zone_rr_data_t rr = {RRTYPE_A, 300, 4, a4};
+		assert_int_equal(zone_set_node(d, key, kl, zone_node_build(key, kl, &rr, 1, NULL)),
+				 0);
+		if (i % 3 == 2) {
+			/* remove an earlier one */
+			snprintf(owner, sizeof(owner), "n%d", i / 2);
+			N(owner, n);
+			kl = name_to_key(n, key);
+			assert_int_equal(zone_set_node(d, key, kl, NULL), 0);
+			assert_null(zone_find_key(d, key, kl));
+		}
+		if (i % 1000 == 999) {
+			check_index(d);
+			check_index(z);
+		}
+	}
+	check_index(d);
+	zone_free(z);
+	check_index(d);
+	zone_free(d);
 }
 
 static void test_apply_errors(void **state)
@@ -556,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_apex_checks), cmocka_unit_test(test_diff_apply),
 		cmocka_unit_test(test_apply_errors), cmocka_unit_test(test_rrsig_sets),
 		cmocka_unit_test(test_rrset_limit), cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_index_versions), cmocka_unit_test(test_index_set_node),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
 }

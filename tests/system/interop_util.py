@@ -216,7 +216,11 @@ class NsfleetdPeer(Peer):
     """nsfleetd from a YAML config; zone file (primary) at self.zone."""
 
     def __init__(self, nsfleetd_bin, tmp_path, name, role, addr, notify=(), primaries=(),
-                 records=None, serial=None, extra_zone="", port=None, tsig=True):
+                 records=None, serial=None, extra_zone="", port=None, tsig=True,
+                 unsigned_from=()):
+        """notify: (addr, port) or (addr, port, tsig) of each remote to
+        NOTIFY; primaries: (addr, port); tsig: keys on the remotes and the
+        acl; unsigned_from: prefixes also allowed without a key."""
         d = tmp_path / name
         d.mkdir()
         port = port or free_port(False)
@@ -229,18 +233,23 @@ class NsfleetdPeer(Peer):
                  f"  control: \"{self.ctl_sock}\"", "  udp-workers: 1", "  tcp-workers: 1",
                  "key:", f"  - id: {KEY_NAME}", "    algorithm: hmac-sha256",
                  f"    secret: \"{KEY_SECRET}\""]
-        remotes = [(f"p{i}", a, p) for i, (a, p) in enumerate(primaries)]
-        remotes += [(f"n{i}", a, p) for i, (a, p) in enumerate(notify)]
+        remotes = [(f"p{i}", a, p, tsig) for i, (a, p) in enumerate(primaries)]
+        remotes += [(f"n{i}", n[0], n[1], n[2] if len(n) > 2 else tsig)
+                    for i, n in enumerate(notify)]
         if remotes:
             lines.append("remote:")
-            for rid, a, p in remotes:
+            for rid, a, p, signed in remotes:
                 lines += [f"  - id: {rid}", f"    address: [ \"{a}@{p}\" ]"]
-                if tsig:
+                if signed:
                     lines.append(f"    key: {KEY_NAME}")
         lines += ["acl:", "  - id: xfr", "    address: [ \"127.0.0.0/8\" ]",
                   f"    key: {KEY_NAME}" if tsig else "", "    action: [ transfer, notify ]"]
+        if unsigned_from:
+            lines += ["  - id: unsigned", "    address: [ " + ", ".join(
+                f"\"{a}\"" for a in unsigned_from) + " ]", "    action: [ transfer, notify ]"]
         lines += ["zone:", "  - domain: example.com", f"    role: {role}",
-                  "    file: example.com.zone", "    acl: [ xfr ]"]
+                  "    file: example.com.zone",
+                  "    acl: [ xfr" + (", unsigned" if unsigned_from else "") + " ]"]
         if role == "primary":
             lines.append("    serial-policy: keep")
         if primaries:
@@ -253,8 +262,15 @@ class NsfleetdPeer(Peer):
         (d / "nsfleetd.yaml").write_text("\n".join(lines) + "\n" + extra_zone)
 
     def start(self):
+        """Starts (or restarts) nsfleetd and waits for this run's "ready"."""
+        before = len(self.log())
         super().start()
-        self.wait_log(r"^nsfleetd: info: ready$", timeout=20)
+        deadline = time.monotonic() + 20
+        while "nsfleetd: info: ready\n" not in self.log()[before:]:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{self.name} not ready:\n{self.log()[before:][-6000:]}",
+                            pytrace=False)
+            time.sleep(0.05)
         return self
 
     def publish(self, serial, records, timeout=20):

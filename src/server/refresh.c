@@ -76,12 +76,12 @@ typedef struct rzone {
 	atomic_bool done;   /* the worker finished: join and take res */
 	atomic_bool notify; /* a NOTIFY came: refresh now */
 	bool force_axfr;    /* the next refresh is a retransfer (ctl) */
+	bool startup_check; /* the running refresh is the start-up SOA check */
 	bool running_axfr;  /* the running one is */
 	pthread_t thread;
 	zone_t *cur; /* the worker's clone of the served version */
 	xfrin_res_t res;
 	const char *peer_ok; /* text of the last primary that answered */
-	bool last_ok;        /* the last refresh succeeded */
 	journal_timers_t t;
 	char error[384];
 } rzone_t;
@@ -344,6 +344,10 @@ static void finish(rzone_t *z)
 		z->state = RS_IDLE;
 		z->retrying = false;
 		timer_at(&z->expire, z->t.expire_at, on_expire);
+	} else if (z->startup_check) {
+		/* the start-up check failed: the persisted timers stand */
+		snprintf(z->error, sizeof(z->error), "%s", z->res.error);
+		z->state = z->dz->expired ? RS_EXPIRED : RS_IDLE;
 	} else {
 		uint32_t refresh, retry, expire;
 		soa_timers(z->dz->zone, &refresh, &retry, &expire);
@@ -356,7 +360,7 @@ static void finish(rzone_t *z)
 		z->retrying = true;
 	}
 	xfrin_res_clear(&z->res);
-	z->last_ok = z->error[0] == 0;
+	z->startup_check = false;
 	save_timers(z);
 	if (atomic_exchange(&z->notify, false) || z->force_axfr)
 		start_refresh(z);
@@ -484,7 +488,8 @@ int refresh_start(daemon_t *d, void *loop, refresh_t **out)
 			start_refresh(z);
 			continue;
 		}
-		log_info("zone %s: secondary, serial %u, next refresh in %lld s, expires in %lld s",
+		log_info("zone %s: secondary, serial %u, next refresh in %lld s, expires in %lld s; "
+		         "checking the primaries' SOA now",
 		         dz->name, dz->zone->serial, (long long)(z->t.next_refresh - now),
 		         (long long)(z->t.expire_at - now));
 		if (z->t.expire_at <= now) {
@@ -492,7 +497,16 @@ int refresh_start(daemon_t *d, void *loop, refresh_t **out)
 		} else {
 			timer_at(&z->expire, z->t.expire_at, on_expire);
 		}
-		timer_at(&z->timer, z->t.next_refresh, on_timer);
+		/* One SOA query at start-up, as BIND does: a NOTIFY answered just
+		 * before a crash, or a refresh the crash cut short, is not lost
+		 * until the next refresh.  Not newer: no transfer; failed: the
+		 * persisted timers stand (finish). */
+		z->startup_check = true;
+		start_refresh(z);
+		if (!z->busy) {
+			z->startup_check = false;
+			timer_at(&z->timer, z->t.next_refresh, on_timer);
+		}
 	}
 	*out = r;
 	return 0;

@@ -68,7 +68,8 @@
 #define MSG_MAXLEN    65535
 #define MSG_UDP_MIN   512 /* RFC 1035 §4.2.1 and RFC 6891 §6.2.5 */
 #define MSG_RR_MAX    16  /* RRs whose positions msg_t indexes */
-#define MSG_COMPR_MAX 256 /* names (suffixes) the builder can point back to */
+#define MSG_COMPR_MAX 1024 /* names (suffixes) the builder can point back to */
+#define MSG_COMPR_BUCKETS 512 /* hash chains once there are many (msg_build.c) */
 
 /* Bits of the second header word (RFC 1035 §4.1.1, RFC 4035 §3.2 AD/CD). */
 #define MSG_FLAG_QR     0x8000
@@ -278,8 +279,9 @@ __attribute__((warn_unused_result)) int msg_rr_at(const msg_t *m, size_t i, msg_
 
 /* A name (suffix) written at off, for compression.  Internal. */
 typedef struct {
-	uint32_t hash; /* of the lower-cased suffix, see msg.c */
+	uint32_t hash; /* of the lower-cased suffix, see msg_build.c */
 	uint16_t off;
+	uint16_t next;  /* 1 + index of the previous entry of its hash chain, or 0 */
 	uint8_t labels;
 } msg_compr_t;
 
@@ -301,6 +303,8 @@ typedef struct {
 	size_t maxlen; /* the message never grows past this */
 	uint8_t ext_rcode;
 	msg_mark_t st;
+	bool chained;  /* entries are also in hash chains (head[]) */
+	uint16_t head[MSG_COMPR_BUCKETS]; /* 1 + index of a chain's last entry */
 	msg_compr_t compr[MSG_COMPR_MAX];
 } msg_builder_t;
 

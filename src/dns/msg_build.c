@@ -13,6 +13,13 @@
  * truncating the table.  When the table is full, names still compress
  * against what it holds.
  *
+ * A small answer holds a few entries and one pass over them is cheapest.
+ * Past COMPR_LINEAR entries (transfers fill 64 KiB messages) the entries
+ * are also chained by hash: a name then costs one chain walk per suffix
+ * instead of a pass over up to MSG_COMPR_MAX entries.  Entries are
+ * chained newest first, so a rollback unlinks the dropped ones newest
+ * first, each the head of its chain then (restore_state).
+ *
  * Names of rdata are compressed only where rdata_to_wire says so (RFC 3597
  * §4: the RFC 1035 types); the others are written whole and not entered as
  * targets either, so nothing ever points into rdata a decoder may not know.
@@ -68,6 +75,45 @@ static bool compr_match(const uint8_t *buf, size_t off, const uint8_t *s)
 	return false;
 }
 
+#define COMPR_LINEAR 16
+
+static inline unsigned compr_bucket(uint32_t hash, unsigned labels)
+{
+	return (hash ^ labels * 0x9e3779b1u) >> 7 & (MSG_COMPR_BUCKETS - 1);
+}
+
+/* Links entry e (the newest, index ncompr - 1) into its chain. */
+static void compr_chain(msg_builder_t *b, unsigned e)
+{
+	msg_compr_t *c = &b->compr[e];
+	unsigned k = compr_bucket(c->hash, c->labels);
+	c->next = b->head[k];
+	b->head[k] = (uint16_t)(e + 1);
+}
+
+/* Back to a mark: the entries made since are unlinked, newest first. */
+static void restore_state(msg_builder_t *b, const msg_mark_t *mark)
+{
+	if (b->chained)
+		for (unsigned e = b->st.ncompr; e-- > mark->ncompr;) {
+			const msg_compr_t *c = &b->compr[e];
+			b->head[compr_bucket(c->hash, c->labels)] = c->next;
+		}
+	b->st = *mark;
+}
+
+/* The offset of an entry for the suffix s of hash h with labels labels,
+ * or -1. */
+static int compr_find(const msg_builder_t *b, const uint8_t *s, uint32_t h, unsigned labels)
+{
+	for (unsigned x = b->head[compr_bucket(h, labels)]; x != 0; x = b->compr[x - 1].next) {
+		const msg_compr_t *c = &b->compr[x - 1];
+		if (c->hash == h && c->labels == labels && compr_match(b->buf, c->off, s))
+			return c->off;
+	}
+	return -1;
+}
+
 /* Writes a validated name at w's position, compressed if asked. */
 static int put_name(msg_builder_t *b, wire_t *w, const uint8_t *name, bool compress)
 {
@@ -86,7 +132,18 @@ static int put_name(msg_builder_t *b, wire_t *w, const uint8_t *name, bool compr
 
 	int best = k; /* index of the first label replaced by a pointer */
 	uint16_t best_off = 0;
-	for (unsigned e = 0; e < b->st.ncompr && best > 0; e++) {
+	if (b->chained) {
+		/* longest suffix first: the first found is the best */
+		for (int i = 0; i < k; i++) {
+			int o = compr_find(b, name + off[i], h[i], (unsigned)(k - i));
+			if (o >= 0) {
+				best = i;
+				best_off = (uint16_t)o;
+				break;
+			}
+		}
+	}
+	for (unsigned e = 0; !b->chained && e < b->st.ncompr && best > 0; e++) {
 		const msg_compr_t *c = &b->compr[e];
 		int i = k - c->labels;
 		if (c->labels == 0 || i < 0 || i >= best || c->hash != h[i])
@@ -102,10 +159,19 @@ static int put_name(msg_builder_t *b, wire_t *w, const uint8_t *name, bool compr
 		if (w->err)
 			return w->err;
 		if (at <= COMPR_MAX_OFF && b->st.ncompr < MSG_COMPR_MAX) {
-			msg_compr_t *c = &b->compr[b->st.ncompr++];
+			unsigned e = b->st.ncompr++;
+			msg_compr_t *c = &b->compr[e];
 			c->hash = h[i];
 			c->off = (uint16_t)at;
 			c->labels = (uint8_t)(k - i);
+			if (b->chained) {
+				compr_chain(b, e);
+			} else if (b->st.ncompr > COMPR_LINEAR) {
+				memset(b->head, 0, sizeof(b->head));
+				for (unsigned j = 0; j < b->st.ncompr; j++)
+					compr_chain(b, j);
+				b->chained = true;
+			}
 		}
 	}
 	if (best < k)
@@ -142,6 +208,7 @@ int msg_build_init(msg_builder_t *b, uint8_t *buf, size_t maxlen, uint16_t id, u
 	b->maxlen = maxlen;
 	b->ext_rcode = 0;
 	memset(&b->st, 0, sizeof(b->st));
+	b->chained = false;
 	b->st.len = MSG_HDR_LEN;
 	b->st.section = MSG_SEC_QUESTION;
 	wire_put_u16(buf, id);
@@ -186,7 +253,7 @@ int msg_build_question(msg_builder_t *b, const uint8_t *qname, uint16_t qtype, u
 	wire_write_u16(&w, qtype);
 	wire_write_u16(&w, qclass);
 	if (w.err) {
-		b->st = mark;
+		restore_state(b, &mark);
 		return ERR_SPACE;
 	}
 	b->st.len = (size_t)(w.pos - b->buf);
@@ -215,12 +282,12 @@ int msg_build_rr(msg_builder_t *b, int section, const uint8_t *owner, uint16_t t
 	if (w.err == 0 && rdlen > 0)
 		rc = rdata_to_wire(type, rdata, rdlen, &w, put_name_cb, b);
 	if (w.err != 0 || rc != 0) {
-		b->st = mark;
+		restore_state(b, &mark);
 		return w.err != 0 ? ERR_SPACE : rc;
 	}
 	size_t wrote = (size_t)(w.pos - rdlen_at) - 2;
 	if (wrote > RDATA_MAXLEN) {
-		b->st = mark;
+		restore_state(b, &mark);
 		return ERR_INVAL;
 	}
 	wire_put_u16(rdlen_at, (uint16_t)wrote);
@@ -295,7 +362,7 @@ void msg_build_mark(const msg_builder_t *b, msg_mark_t *mark)
 
 void msg_build_rollback(msg_builder_t *b, const msg_mark_t *mark)
 {
-	b->st = *mark;
+	restore_state(b, mark);
 	write_counts(b);
 }
 

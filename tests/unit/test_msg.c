@@ -876,6 +876,50 @@ static void test_pointer_limit(void **state)
 	roundtrip(buf, msg_build_len(&b));
 }
 
+/* Rolled-back names are never pointed to once the table is chained by
+ * hash (past a handful of entries): written again after the rollback,
+ * other names take their offsets and entries, and every pointer still
+ * decodes to the name that was meant. */
+static void test_compression_rollback_chained(void **state)
+{
+	(void)state;
+	static uint8_t buf[MSG_MAXLEN];
+	uint8_t qn[NAME_MAXLEN], a[4] = {192, 0, 2, 1};
+	msg_builder_t b;
+	N("example.com.", qn);
+	assert_int_equal(msg_build_init(&b, buf, sizeof(buf), 7, MSG_FLAG_QR), 0);
+	assert_int_equal(msg_build_question(&b, qn, RRTYPE_A, RRCLASS_IN), 0);
+	char owner[48];
+	for (int i = 0; i < 40; i++) {
+		snprintf(owner, sizeof(owner), "h%d.example.com.", i);
+		add_rr(&b, MSG_SEC_ANSWER, owner, RRTYPE_A, a, 4);
+	}
+	for (int round = 0; round < 3; round++) {
+		msg_mark_t mark;
+		msg_build_mark(&b, &mark);
+		for (int i = 0; i < 60; i++) {
+			snprintf(owner, sizeof(owner), "r%d.gone%d.example.com.", i, round);
+			add_rr(&b, MSG_SEC_ANSWER, owner, RRTYPE_A, a, 4);
+		}
+		msg_build_rollback(&b, &mark);
+		/* a rolled-back name is written whole (but its parent
+		 * example.com. as a pointer) */
+		snprintf(owner, sizeof(owner), "r5.gone%d.example.com.", round);
+		size_t before = msg_build_len(&b);
+		add_rr(&b, MSG_SEC_ANSWER, owner, RRTYPE_A, a, 4);
+		assert_int_equal(msg_build_len(&b) - before, 3 + 6 + 2 + 10 + 4);
+		/* names from before the mark still compress whole */
+		before = msg_build_len(&b);
+		add_rr(&b, MSG_SEC_ANSWER, "h17.example.com.", RRTYPE_A, a, 4);
+		assert_int_equal(msg_build_len(&b) - before, 2 + 10 + 4);
+		for (int i = 0; i < 30; i++) {
+			snprintf(owner, sizeof(owner), "n%d.new%d.example.com.", i, round);
+			add_rr(&b, MSG_SEC_ANSWER, owner, RRTYPE_A, a, 4);
+		}
+	}
+	roundtrip(buf, msg_build_len(&b));
+}
+
 /* A full compression table still compresses against what it holds and
  * writes the rest whole. */
 static void test_compression_table_full(void **state)
@@ -887,21 +931,31 @@ static void test_compression_table_full(void **state)
 	N("example.com.", qn);
 	assert_int_equal(msg_build_init(&b, buf, sizeof(buf), 7, MSG_FLAG_QR), 0);
 	assert_int_equal(msg_build_question(&b, qn, RRTYPE_A, RRCLASS_IN), 0);
-	/* the question fills 2 entries, each owner 1 more */
-	for (int i = 0; i < MSG_COMPR_MAX + 50; i++) {
-		char owner[32];
-		snprintf(owner, sizeof(owner), "n%03d.example.com.", i);
+	/* the question fills 2 entries, each owner 8 more (every suffix
+	 * down to nNNN.example.com. is new), so the table is full long
+	 * before the 0x4000 offset limit: after n126 */
+	int rrs = MSG_COMPR_MAX / 8 + 20;
+	for (int i = 0; i < rrs; i++) {
+		char owner[48];
+		snprintf(owner, sizeof(owner), "a.b.c.d.e.f.g.n%03d.example.com.", i);
 		size_t before = msg_build_len(&b);
 		add_rr(&b, MSG_SEC_ANSWER, owner, RRTYPE_A, a, 4);
-		assert_int_equal(msg_build_len(&b) - before, 5 + 2 + 10 + 4);
+		assert_int_equal(msg_build_len(&b) - before, 5 + 7 * 2 + 2 + 10 + 4);
 	}
-	/* n000 is in the table, n299 is not */
+	assert_true(msg_build_len(&b) < 0x4000);
+	/* n000 is in the table, the last one is not */
 	size_t before = msg_build_len(&b);
 	add_rr(&b, MSG_SEC_ANSWER, "x.n000.example.com.", RRTYPE_A, a, 4);
 	assert_int_equal(msg_build_len(&b) - before, 2 + 2 + 10 + 4);
+	char last[48];
+	snprintf(last, sizeof(last), "x.n%03d.example.com.", rrs - 1);
 	before = msg_build_len(&b);
-	add_rr(&b, MSG_SEC_ANSWER, "x.n299.example.com.", RRTYPE_A, a, 4);
+	add_rr(&b, MSG_SEC_ANSWER, last, RRTYPE_A, a, 4);
 	assert_int_equal(msg_build_len(&b) - before, 2 + 5 + 2 + 10 + 4);
+	/* a full suffix found through the hash chains: the whole owner */
+	before = msg_build_len(&b);
+	add_rr(&b, MSG_SEC_ANSWER, "a.b.c.d.e.f.g.n007.example.com.", RRTYPE_A, a, 4);
+	assert_int_equal(msg_build_len(&b) - before, 2 + 10 + 4);
 	roundtrip(buf, msg_build_len(&b));
 }
 
@@ -1149,6 +1203,7 @@ int main(void)
 	    cmocka_unit_test(test_compression_case),
 	    cmocka_unit_test(test_pointer_limit),
 	    cmocka_unit_test(test_compression_table_full),
+	    cmocka_unit_test(test_compression_rollback_chained),
 	    cmocka_unit_test(test_limit_512),
 	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_edns_roundtrip),

@@ -276,6 +276,7 @@ typedef struct {
 	char *dnskey_set;
 	bool axfr_ok; /* a complete AXFR without TSIG */
 	char software[32];
+	const char *software_by; /* "version.bind", "behaviour" or NULL */
 	char version[128];
 	char ident[128];
 	char nsid[128];

@@ -102,8 +102,10 @@ static bool question_matches(const audit_query_t *q, const msg_t *m)
 {
 	if (q->no_question)
 		return true;
+	/* an error answer may leave the question out (BIND and NSD do for
+	 * opcodes they do not implement): its id already matched */
 	if (!m->has_question)
-		return false;
+		return (m->flags & MSG_RCODE_MASK) != MSG_RCODE_NOERROR;
 	return m->qtype == q->qtype && m->qclass == q->qclass && name_equal(m->qname, q->qname);
 }
 

@@ -35,6 +35,8 @@ void audit_report_text(const audit_ctx_t *c, FILE *out, bool colour)
 		else
 			fprintf(out, "serial %u", s->serial);
 		fprintf(out, ", software %s", s->software[0] ? s->software : "-");
+		if (s->software_by && strcmp(s->software_by, "behaviour") == 0)
+			fprintf(out, " (by behaviour)");
 		if (s->version[0])
 			fprintf(out, " (version.bind \"%s\")", s->version);
 		if (s->nsid[0])
@@ -102,6 +104,8 @@ json_t *audit_report_json(const audit_ctx_t *c)
 			json_object_set_new(o, "id_server", json_string(s->ident));
 		if (s->nsid[0])
 			json_object_set_new(o, "nsid", json_string(s->nsid));
+		json_object_set_new(o, "software_by",
+				    s->software_by ? json_string(s->software_by) : json_null());
 		json_object_set_new(o, "axfr_open", json_boolean(s->axfr_ok));
 		json_array_append_new(servers, o);
 	}

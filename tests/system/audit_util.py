@@ -120,7 +120,9 @@ def free_port(addrs):
 class Member:
     """One server process serving the zone (or another zone) at addr@port."""
 
-    def __init__(self, kind, name, addr, port, workdir, text, origin=ZONE, axfr_open=False):
+    def __init__(self, kind, name, addr, port, workdir, text, origin=ZONE, axfr_open=False,
+                 hide_version=False):
+        self.hide_version = hide_version
         self.kind, self.name, self.addr, self.port = kind, name, addr, port
         self.dir = Path(workdir) / f"{kind}-{addr}"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -150,6 +152,7 @@ class Member:
     allow-transfer {{ {"127.0.0.0/8" if self.axfr_open else "none"}; }};
     dnssec-validation no;
     notify no;
+{'    version none;' if self.hide_version else ''}
 }};
 controls {{ }};
 zone "{o}" {{ type primary; file "{self.zonefile}"; }};
@@ -166,6 +169,7 @@ zone "{o}" {{ type primary; file "{self.zonefile}"; }};
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
+{'    version: ""' if self.hide_version else ''}
 {acl}database:
     storage: {self.dir}/db
 log:
@@ -199,6 +203,7 @@ zone:
     zonefiles-write: 0
     verbosity: 1
     rrl-ratelimit: 0
+    hide-version: {"yes" if self.hide_version else "no"}
 remote-control:
     control-enable: no
 zone:
@@ -255,13 +260,19 @@ class Fleet:
         self.members = {}
         self.parent = None
 
-    def start(self, texts=None, origins=None, axfr_open=(), parent_text=PARENT_TEXT):
-        """texts/origins: {kind: zone text / origin} for the faults."""
+    def start(self, texts=None, origins=None, axfr_open=(), parent_text=PARENT_TEXT,
+              hide_version=False, software=None):
+        """texts/origins: {kind: zone text / origin} for the faults; software:
+        the kind of each of the four servers instead of MEMBERS' (then
+        members are keyed by NS name)."""
         texts, origins = texts or {}, origins or {}
-        for name, addr, kind in MEMBERS:
+        for i, (name, addr, kind) in enumerate(MEMBERS):
+            if software:
+                kind = software[i]
             m = Member(kind, name, addr, self.port, self.workdir, texts.get(kind, zone_text()),
-                       origin=origins.get(kind, ZONE), axfr_open=kind in axfr_open)
-            self.members[kind] = m
+                       origin=origins.get(kind, ZONE), axfr_open=kind in axfr_open,
+                       hide_version=hide_version)
+            self.members[name if software else kind] = m
         self.parent = Member("nsfleetd", "ns.test.", PARENT_ADDR, self.port,
                              self.workdir / "parent", parent_text, origin="test.")
         every = list(self.members.values()) + [self.parent]

@@ -189,3 +189,26 @@ def test_asn_table(clean, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 64
     assert f"{table}:2:14: bad ASN" in p.stderr, p.stderr
+
+
+def test_software_by_version_and_by_behaviour(fleet):
+    # BIND, Knot and NSD with their versions hidden: still told apart by
+    # how they answer odd queries (nsfleetd has no option to hide it)
+    fleet.start(hide_version=True)
+    rc, rep, _ = fleet.audit()
+    assert rc == 0, describe(rep)
+    sw = {s["label"]: (s["software"], s["software_by"]) for s in rep["servers"]}
+    assert sw == {fleet.label("nsfleetd"): ("nsfleetd", "version.bind"),
+                  fleet.label("bind"): ("BIND", "behaviour"),
+                  fleet.label("knot"): ("Knot", "behaviour"),
+                  fleet.label("nsd"): ("NSD", "behaviour")}, sw
+
+
+def test_one_implementation_everywhere(fleet):
+    # four nsfleetd: the software diversity warning names all of them
+    fleet.start(software=["nsfleetd"] * 4)
+    rc, rep, _ = fleet.audit()
+    assert rc == 1, describe(rep)
+    assert problems(rep) == {("one-implementation",
+                              tuple(sorted(f"{m.name}@{m.addr}#{fleet.port}"
+                                           for m in fleet.members.values())))}, describe(rep)

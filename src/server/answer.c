@@ -83,6 +83,9 @@ int answer_query(const zonedb_t *db, const answer_opts_t *o, const uint8_t *q, s
 	 * copied: Knot 3.2 and NSD 4.6 both clear it (doc/answers.md). */
 	uint16_t flags = (uint16_t)(MSG_FLAG_QR | (m.flags & (MSG_OPCODE_MASK | MSG_FLAG_RD)));
 	size_t lim = prc == 0 ? response_limit(o, &m, outcap) : MSG_UDP_MIN;
+	if (prc == 0 && o->tsig_reserve > 0)
+		lim = lim > (size_t)o->tsig_reserve + MSG_HDR_LEN ? lim - o->tsig_reserve
+								  : MSG_HDR_LEN;
 	if (msg_build_init(&a.b, out, lim, m.id, flags) != 0)
 		return ANSWER_DROP;
 	a.do_bit = prc == 0 && m.has_edns && (m.edns.flags & MSG_EDNS_DO);
@@ -107,6 +110,12 @@ int answer_query(const zonedb_t *db, const answer_opts_t *o, const uint8_t *q, s
 	/* RFC 6891 §6.1.3: we speak version 0 only; BADVERS, no AA. */
 	if (m.has_edns && m.edns.version > 0)
 		return answer_bare(&a, true, MSG_RCODE_BADVERS, true, -1, outlen);
+
+	/* RFC 8945 §5.3: a signed query gets a signed answer, or an error
+	 * saying why not; the keys are the configuration's (answer_signed).
+	 * A transfer's TSIG is the transfer code's. */
+	if (m.has_tsig && o->tsig_reserve == 0 && !(is_xfr(m.qtype) && o->tcp))
+		return ANSWER_TSIG;
 
 	if (m.qclass == RRCLASS_CH) {
 		ans_chaos(&a);

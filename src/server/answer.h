@@ -31,6 +31,9 @@ typedef struct {
 	const struct sockaddr *client; /* the client's address, for cookies */
 	socklen_t client_len;
 	uint32_t now;                 /* seconds since 1970 (cookie timestamps) */
+	uint16_t tsig_reserve;        /* non-zero: the query's TSIG was verified
+					 (answer_signed) and this many octets stay
+					 free for the response's TSIG */
 } answer_opts_t;
 
 /* Outcomes other than 0 ("send out[0..*outlen)"). */
@@ -39,6 +42,8 @@ enum {
 	ANSWER_XFR = 2,  /* AXFR/IXFR of a served zone: the transfer code takes it */
 	ANSWER_NOTIFY = 3, /* a NOTIFY (opcode 4) with one question: the front end
 	                      answers it with refresh_notify_answer (refresh.h) */
+	ANSWER_TSIG = 4,   /* a query signed with TSIG: the front end answers it
+	                      with answer_signed (answer_tsig.h) */
 };
 
 /*

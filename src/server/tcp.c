@@ -47,6 +47,7 @@
 #include "common/err.h"
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "server/answer_tsig.h"
 #include "server/log.h"
 #include "server/refresh.h"
 #include "server/xfrout.h"
@@ -263,6 +264,9 @@ static int conn_query(tcp_conn_t *c, const uint8_t *q, size_t qlen)
 	                                                 t->scratch, sizeof(t->scratch),
 	                                                 &len) == 0)
 		ar = 0;
+	if (ar == ANSWER_TSIG)
+		ar = answer_signed(t->tcp->d->conf, db, &t->opts, q, qlen, t->scratch,
+		                   sizeof(t->scratch), &len);
 	if (ar == ANSWER_XFR)
 		rc = conn_start_xfr(c, db, q, qlen);
 	urcu_memb_read_unlock();

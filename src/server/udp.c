@@ -37,6 +37,7 @@
 
 #include <urcu/urcu-memb.h>
 
+#include "server/answer_tsig.h"
 #include "server/log.h"
 #include "server/refresh.h"
 
@@ -83,6 +84,9 @@ static void udp_answer_batch(udp_worker_t *w, unsigned n, answer_opts_t *o)
 		if (rc == ANSWER_NOTIFY)
 			rc = refresh_notify_answer(w->d, w->inbuf[i], w->in[i].msg_len, o->client,
 			                           w->outbuf[i], UDP_OUT_MAX, &len);
+		else if (rc == ANSWER_TSIG)
+			rc = answer_signed(w->d->conf, db, o, w->inbuf[i], w->in[i].msg_len,
+			                   w->outbuf[i], UDP_OUT_MAX, &len);
 		if (rc != 0 || len == 0)
 			continue; /* ANSWER_DROP, or ANSWER_XFR (see above) */
 		struct msghdr *oh = &w->out[k].msg_hdr;

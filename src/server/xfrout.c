@@ -44,6 +44,7 @@
 #include "common/err.h"
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "server/answer_tsig.h"
 #include "server/log.h"
 #include "zone/changeset.h"
 #include "zone/serial.h"
@@ -454,18 +455,8 @@ xfrout_auth_t xfrout_authorize(const conf_t *c, const msg_t *q, const uint8_t *o
 	memset(req, 0, sizeof(*req));
 	const char *key_id = NULL;
 	if (q->has_tsig) {
-		static _Thread_local tsig_key_t keys[64];
-		size_t nk = 0;
-		for (size_t i = 0; i < c->key.n && nk < 64; i++) {
-			const conf_key_t *k = &c->key.v[i];
-			tsig_key_t *t = &keys[nk];
-			memcpy(t->name, k->name, name_length(k->name));
-			t->alg = (tsig_alg_t)k->algorithm;
-			t->secret = k->secret;
-			t->secret_len = k->secret_len;
-			nk++;
-		}
-		tsig_keyring_t ring = {keys, nk};
+		static _Thread_local tsig_key_t keys[ANSWER_TSIG_KEYS_MAX];
+		tsig_keyring_t ring = answer_tsig_ring(c, keys, ANSWER_TSIG_KEYS_MAX);
 		if (tsig_verify(q, &ring, (uint64_t)time(NULL), req) != TSIG_OK)
 			return XFROUT_BADTSIG;
 		const conf_key_t *k = conf_key_find(c, req->key->name);

@@ -54,7 +54,7 @@ static void one(const uint8_t *data, size_t size, bool tcp)
 	size_t cap = tcp ? sizeof(out) : 1232;
 	int rc = answer_query(db, &o, data, size, out, cap, &len);
 	/* a transfer or a NOTIFY is the front end's to finish */
-	if (rc == ANSWER_DROP || rc == ANSWER_XFR || rc == ANSWER_NOTIFY)
+	if (rc == ANSWER_DROP || rc == ANSWER_XFR || rc == ANSWER_NOTIFY || rc == ANSWER_TSIG)
 		return;
 	if (rc != 0 || len < 12 || len > cap)
 		abort();

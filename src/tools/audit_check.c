@@ -898,6 +898,9 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 	if (grp == NULL)
 		return;
 	size_t best = group(c, idx, n, key_dnskey, 0, grp, &ng);
+	/* the DS check uses the keys most servers serve */
+	if (c->s[idx[best]].dnskey_set && *c->s[idx[best]].dnskey_set)
+		signer = &c->s[idx[best]];
 	for (size_t i = 0; i < n; i++)
 		if (grp[i] != grp[best])
 			audit_finding_server(

@@ -347,7 +347,7 @@ static void check_lame(audit_ctx_t *c, audit_server_t *s)
 		const char *why = u->status == AUDIT_Q_TIMEOUT ? "no answer (timeout)" : u->why;
 		e = audit_add(f, AUDIT_ERROR, "lame", "no-answer",
 			      "check that the server runs and that UDP and TCP port 53 reach it",
-			      "no answer to the SOA query over UDP or TCP: %s; TCP: %s", why,
+			      "no usable answer to the SOA query: UDP: %s; TCP: %s", why,
 			      t->status == AUDIT_Q_TIMEOUT ? "timeout" : t->why);
 		audit_finding_server(e, s->label);
 		return;

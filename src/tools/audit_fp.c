@@ -73,7 +73,7 @@ static const char *from_version(const char *v)
 }
 
 /* What one probe got: rcode (-1 no answer), question echoed, RD echoed,
- * answer RRs. */
+ * TXT RRs in the answer. */
 typedef struct {
 	int rcode;
 	bool qd, rd;
@@ -89,7 +89,13 @@ static fp_obs_t observe(const audit_query_t *q)
 	o.rcode = (int)(m.flags & MSG_RCODE_MASK);
 	o.qd = m.count[0] > 0;
 	o.rd = (m.flags & MSG_FLAG_RD) != 0;
-	o.an = m.count[1];
+	/* answer RRs that are TXT (a liar's SOA does not count) */
+	msg_iter_t it;
+	msg_rr_t rr;
+	static uint8_t rd[RDATA_MAXLEN];
+	msg_iter_init_section(&it, &m, MSG_SEC_ANSWER);
+	while (msg_rr_next(&it, &rr, rd, sizeof(rd)) == 0)
+		o.an += rr.type == RRTYPE_TXT;
 	return o;
 }
 

@@ -547,7 +547,8 @@ static const ynode_t *default_node(cw_t *w, const conf_opt_t *o)
 	if (d == NULL)
 		w->oom = 1;
 	else
-		d->plain = false;
+		d->plain = o->type == CT_BOOL; /* a boolean's default reads as one; others
+		                                  are strings, never null or a boolean */
 	return d;
 }
 
@@ -819,6 +820,7 @@ static void finish_zones(cw_t *w)
 	const char *storage = w->c->server.storage;
 	for (size_t i = 0; i < w->c->zone.n && !w->oom; i++) {
 		conf_zone_t *z = &w->c->zone.v[i];
+		z->server = &w->c->server;
 		if (z->file == NULL) {
 			char text[NAME_TEXT_MAXLEN + 8];
 			int len = name_to_text(z->domain, text, sizeof text);

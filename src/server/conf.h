@@ -140,6 +140,10 @@ typedef struct {
 	conf_remote_refs_t notify;
 	conf_acl_refs_t acl;
 	conf_serial_policy_t serial_policy; /* default increment */
+	bool notify_ns;                     /* NOTIFY the zone's NS too, default true */
+	unsigned shrink_limit;              /* percent a reload may remove, 0..100, default 50 */
+	const conf_server_t *server;        /* the conf's server section (its listen
+	                                       addresses: NOTIFY never goes there) */
 } conf_zone_t;
 
 typedef struct {

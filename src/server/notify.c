@@ -4,6 +4,7 @@
 #include "server/notify.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,9 +206,10 @@ static int target_build(notify_target_t *t, const zone_t *z, const conf_key_t *k
 	return 0;
 }
 
-static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z, const conf_remote_t *r,
-                        const conf_addr_t *a)
+static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z,
+                        const notify_dest_t *dest)
 {
+	const conf_addr_t *a = &dest->addr;
 	/* a newer NOTIFY supersedes one still running */
 	for (notify_target_t *o = n->head; o != NULL;) {
 		notify_target_t *next = o->next;
@@ -228,7 +230,7 @@ static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z, con
 	clock_gettime(CLOCK_MONOTONIC, &t->start);
 	if (getrandom(&t->id, sizeof(t->id), 0) != (ssize_t)sizeof(t->id))
 		t->id = (uint16_t)rand();
-	int rc = target_build(t, z, r->key);
+	int rc = target_build(t, z, dest->key);
 	if (rc < 0) {
 		log_error("NOTIFY out: zone %s, peer %s: cannot build the message: %s", t->zname,
 		          t->peer_text, err_str(rc));
@@ -259,6 +261,188 @@ static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z, con
 	return 0;
 }
 
+/* ------------------------------------------------------- the NOTIFY set */
+
+static bool is_unspecified(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr ==
+		       INADDR_ANY;
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+}
+
+static uint16_t port_of(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+}
+
+static bool same_ip(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+	              &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
+	              sizeof(struct in6_addr)) == 0;
+}
+
+/* A loopback address, or an address of one of the host's interfaces. */
+static bool is_local(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET &&
+	    (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127)
+		return true;
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr))
+		return true;
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) != 0)
+		return false;
+	bool hit = false;
+	for (struct ifaddrs *i = ifa; i != NULL && !hit; i = i->ifa_next)
+		hit = i->ifa_addr != NULL && same_ip(i->ifa_addr, sa);
+	freeifaddrs(ifa);
+	return hit;
+}
+
+bool notify_is_self(const conf_server_t *s, const struct sockaddr *sa)
+{
+	if (s == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return false;
+	for (size_t i = 0; i < s->listen.n; i++) {
+		const struct sockaddr *l = (const struct sockaddr *)&s->listen.v[i].sa;
+		if (port_of(l) != port_of(sa))
+			continue;
+		if (same_ip(l, sa))
+			return true;
+		/* a wildcard; an IPv6 one may take IPv4 too (IPV6_V6ONLY off) */
+		if (is_unspecified(l) &&
+		    (l->sa_family == sa->sa_family || l->sa_family == AF_INET6) && is_local(sa))
+			return true;
+	}
+	return false;
+}
+
+typedef struct {
+	const conf_zone_t *zc;
+	const char *zname;
+	notify_dest_t *out;
+	size_t cap, n;
+	bool full_logged;
+} dests_t;
+
+/* Appends a unless it is listed already or is ourselves. */
+static void dest_add(dests_t *ds, const conf_addr_t *a, const conf_key_t *key, bool ns)
+{
+	char text[80];
+	for (size_t i = 0; i < ds->n; i++)
+		if (same_addr((const struct sockaddr *)&a->sa, &ds->out[i].addr.sa))
+			return;
+	if (notify_is_self(ds->zc->server, (const struct sockaddr *)&a->sa)) {
+		daemon_addr_text((const struct sockaddr *)&a->sa, text, sizeof(text));
+		log_info("NOTIFY out: zone %s: %s is one of our own listen addresses: not notified",
+		         ds->zname, text);
+		return;
+	}
+	if (ds->n == ds->cap) {
+		if (!ds->full_logged)
+			log_warning("NOTIFY out: zone %s: more than %zu addresses to notify: the "
+			            "rest is not notified",
+			            ds->zname, ds->cap);
+		ds->full_logged = true;
+		return;
+	}
+	notify_dest_t *d = &ds->out[ds->n++];
+	memset(d, 0, sizeof(*d));
+	d->addr = *a;
+	d->key = key;
+	d->ns = ns;
+}
+
+/* Adds the addresses of the in-zone NS name ns (wire form, from z). */
+static void dests_of_ns(dests_t *ds, const zone_t *z, const uint8_t *ns)
+{
+	char nstext[NAME_TEXT_MAXLEN];
+	if (name_to_text(ns, nstext, sizeof(nstext)) < 0)
+		strcpy(nstext, "?");
+	if (!name_is_below(ns, z->origin)) {
+		log_info("NOTIFY out: zone %s: NS %s is outside the zone: not notified (nsfleetd "
+		         "does not resolve names; list it under notify: to notify it)",
+		         ds->zname, nstext);
+		return;
+	}
+	const zone_node_t *node = zone_find(z, ns);
+	size_t found = 0;
+	static const uint16_t types[] = {RRTYPE_A, RRTYPE_AAAA};
+	for (size_t t = 0; node != NULL && t < 2; t++) {
+		zone_rrset_t rs;
+		if (!zone_node_rrset(node, types[t], &rs))
+			continue;
+		size_t pos = 0;
+		const uint8_t *rd;
+		uint16_t rdlen;
+		while (zone_rrset_next(&rs, &pos, &rd, &rdlen)) {
+			conf_addr_t a;
+			memset(&a, 0, sizeof(a));
+			if (types[t] == RRTYPE_A && rdlen == 4) {
+				struct sockaddr_in *in = (struct sockaddr_in *)&a.sa;
+				in->sin_family = AF_INET;
+				in->sin_port = htons(NOTIFY_NS_PORT);
+				memcpy(&in->sin_addr, rd, 4);
+				a.len = sizeof(*in);
+			} else if (types[t] == RRTYPE_AAAA && rdlen == 16) {
+				struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a.sa;
+				in6->sin6_family = AF_INET6;
+				in6->sin6_port = htons(NOTIFY_NS_PORT);
+				memcpy(&in6->sin6_addr, rd, 16);
+				a.len = sizeof(*in6);
+			} else {
+				continue;
+			}
+			found++;
+			dest_add(ds, &a, NULL, true);
+		}
+	}
+	if (found == 0)
+		log_info("NOTIFY out: zone %s: NS %s has no address in the zone: not notified",
+		         ds->zname, nstext);
+}
+
+size_t notify_dests(const conf_zone_t *zc, const zone_t *z, notify_dest_t *out, size_t cap)
+{
+	char zname[NAME_TEXT_MAXLEN];
+	if (name_to_text(z->origin, zname, sizeof(zname)) < 0)
+		strcpy(zname, "?");
+	dests_t ds = {.zc = zc, .zname = zname, .out = out, .cap = cap};
+	for (size_t i = 0; i < zc->notify.n; i++) {
+		const conf_remote_t *r = zc->notify.v[i];
+		for (size_t k = 0; k < r->address.n; k++)
+			dest_add(&ds, &r->address.v[k], r->key, false);
+	}
+	if (!zc->notify_ns)
+		return ds.n;
+	const zone_node_t *apex = zone_find(z, z->origin);
+	zone_rrset_t ns, soa;
+	const uint8_t *rd, *mname = NULL;
+	uint16_t rdlen;
+	size_t pos = 0;
+	if (apex == NULL || !zone_node_rrset(apex, RRTYPE_NS, &ns))
+		return ds.n;
+	if (zone_node_rrset(apex, RRTYPE_SOA, &soa) && zone_rrset_next(&soa, &pos, &rd, &rdlen))
+		mname = rd; /* the first field of SOA rdata, an uncompressed name */
+	pos = 0;
+	while (zone_rrset_next(&ns, &pos, &rd, &rdlen)) {
+		if (mname != NULL && name_equal(rd, mname))
+			continue; /* the primary master (RFC 1996 §3.3) */
+		dests_of_ns(&ds, z, rd);
+	}
+	return ds.n;
+}
+
 int notify_new(uv_loop_t *loop, notify_t **out)
 {
 	notify_t *n = calloc(1, sizeof(*n));
@@ -273,13 +457,17 @@ int notify_zone(notify_t *n, const conf_zone_t *zc, const zone_t *z)
 {
 	if (n == NULL)
 		return 0;
-	int started = 0;
-	for (size_t i = 0; i < zc->notify.n; i++) {
-		const conf_remote_t *r = zc->notify.v[i];
-		for (size_t k = 0; k < r->address.n; k++)
-			if (target_start(n, zc, z, r, &r->address.v[k]) == 0)
-				started++;
+	notify_dest_t *d = calloc(NOTIFY_MAX_DESTS, sizeof(*d));
+	if (d == NULL) {
+		log_error("NOTIFY out: out of memory");
+		return 0;
 	}
+	size_t nd = notify_dests(zc, z, d, NOTIFY_MAX_DESTS);
+	int started = 0;
+	for (size_t i = 0; i < nd; i++)
+		if (target_start(n, zc, z, &d[i]) == 0)
+			started++;
+	free(d);
 	return started;
 }
 

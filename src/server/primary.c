@@ -51,6 +51,14 @@ uint32_t primary_policy_serial(conf_serial_policy_t policy, uint32_t old, uint64
 	return serial_compare(cand, old) == SERIAL_GT ? cand : next;
 }
 
+bool primary_shrink_refused(size_t old_records, size_t new_records, unsigned limit)
+{
+	if (limit >= 100 || new_records >= old_records)
+		return false;
+	/* gone * 100 > old * limit; a zone has far fewer than 2^57 records */
+	return (uint64_t)(old_records - new_records) * 100u > (uint64_t)old_records * limit;
+}
+
 /* The apex SOA's TTL and rdata (borrowed from z); false when it has none. */
 static bool zone_soa(const zone_t *z, uint32_t *ttl, const uint8_t **rd, uint16_t *rdlen)
 {
@@ -201,11 +209,12 @@ int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, cha
 			return 0; /* the file as it was: unchanged */
 		}
 	}
-	if (!in->force && loaded->records * 100 < old->records * (100 - PRIMARY_MAX_SHRINK)) {
+	unsigned limit = in->conf != NULL ? in->conf->shrink_limit : PRIMARY_MAX_SHRINK;
+	if (!in->force && primary_shrink_refused(old->records, loaded->records, limit)) {
 		snprintf(why, cap,
-		         "the new version has %zu records, the served one %zu (more than %d %% "
-		         "gone): refused, reload --force to accept it",
-		         loaded->records, old->records, PRIMARY_MAX_SHRINK);
+		         "the new version has %zu records, the served one %zu (more than %u %% "
+		         "gone, shrink-limit): refused, reload --force to accept it",
+		         loaded->records, old->records, limit);
 		zone_free(loaded);
 		return ERR_LIMIT;
 	}

@@ -12,8 +12,9 @@
  *   not move) ──refused──► error, old version kept
  *                 │
  *                 ▼
- *   shrink guard (more than PRIMARY_MAX_SHRINK % of the records gone and
- *   not forced) ──refused──► error, old version kept
+ *   shrink guard (more than the zone's shrink-limit % of the records
+ *   gone, PRIMARY_MAX_SHRINK by default, and not forced) ──refused──►
+ *   error, old version kept
  *                 │
  *                 ▼
  *   SOA serial written into the new version (a changeset on it)
@@ -36,7 +37,8 @@
 #include "zone/zone.h"
 
 /* The shrink guard: a reload that loses more than this share of the
- * records (percent) is refused unless forced. */
+ * records (percent) is refused unless forced.  The default of the zone
+ * option shrink-limit (conf_schema.c), used when no conf is given. */
 #define PRIMARY_MAX_SHRINK 50
 
 typedef struct {
@@ -47,7 +49,14 @@ typedef struct {
 	journal_t *journal;       /* NULL: none */
 	bool force;               /* past the shrink guard */
 	uint64_t now;             /* seconds since the epoch (unixtime, dateserial) */
+	const conf_zone_t *conf;  /* the zone's options (borrowed): its shrink-limit;
+	                             NULL: PRIMARY_MAX_SHRINK */
 } primary_reload_t;
+
+/* Whether a reload from old_records to new_records is past a shrink limit
+ * of limit percent (0..100; 100: never): more than limit % of the records
+ * gone. */
+bool primary_shrink_refused(size_t old_records, size_t new_records, unsigned limit);
 
 /*
  * Decides on the freshly loaded version loaded (taken over whatever the

@@ -217,10 +217,40 @@ static void test_defaults(void **state)
 	assert_string_equal(c->zone.v[0].path, "/srv/dns/example.org.zone");
 	assert_int_equal(c->zone.v[0].serial_policy, CONF_SERIAL_INCREMENT);
 	assert_int_equal(c->zone.v[0].role, CONF_ROLE_PRIMARY);
+	assert_true(c->zone.v[0].notify_ns);
+	assert_int_equal(c->zone.v[0].shrink_limit, 50);
+	assert_ptr_equal(c->zone.v[0].server, &c->server);
+	assert_ptr_equal(c->zone.v[2].server, &c->server);
 	assert_string_equal(c->zone.v[1].file, "root.zone");
 	assert_string_equal(c->zone.v[2].path, "/abs/a.zone");
 	assert_int_equal(c->zone.v[2].role, CONF_ROLE_SECONDARY);
 	assert_ptr_equal(c->zone.v[2].primaries.v[0], &c->remote.v[0]);
+	conf_free(c);
+}
+
+/* The zone options of the primary's NOTIFY set and shrink guard. */
+static void test_primary_options(void **state)
+{
+	(void)state;
+	conf_t *c = load_ok("zone:\n  - domain: a\n    notify-ns: false\n    shrink-limit: 100\n"
+	                    "  - domain: b\n    notify-ns: yes\n    shrink-limit: 0\n"
+	                    "  - domain: c\n");
+	assert_false(c->zone.v[0].notify_ns);
+	assert_int_equal(c->zone.v[0].shrink_limit, 100);
+	assert_true(c->zone.v[1].notify_ns);
+	assert_int_equal(c->zone.v[1].shrink_limit, 0);
+	assert_true(c->zone.v[2].notify_ns);
+	assert_int_equal(c->zone.v[2].shrink_limit, 50);
+	conf_free(c);
+	/* quick mode: the same defaults, and the server section is known */
+	static const char *const listen[] = {"127.0.0.1@5300"};
+	static const char *const zones[] = {"example.com=x.zone"};
+	conf_quick_t q = {listen, 1, zones, 1, NULL, 0, NULL, 0, NULL};
+	rep_t r = {0};
+	assert_int_equal(conf_from_quick(&q, &c, on_report, &r), 0);
+	assert_true(c->zone.v[0].notify_ns);
+	assert_int_equal(c->zone.v[0].shrink_limit, 50);
+	assert_ptr_equal(c->zone.v[0].server, &c->server);
 	conf_free(c);
 }
 
@@ -309,6 +339,15 @@ static const struct {
      "hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512"},
     {"acl:\n  - id: a\n    action: [ transfer, query ]\n", 3, 25,
      "action: unknown value 'query' (allowed: transfer, notify, update)"},
+    /* the primary's NOTIFY set and shrink guard */
+    {"zone:\n  - domain: a\n    notify-ns: maybe\n", 3, 16,
+     "notify-ns: expected true or false, got 'maybe'"},
+    {"zone:\n  - domain: a\n    notify-ns: \"false\"\n", 3, 16,
+     "notify-ns: expected true or false"},
+    {"zone:\n  - domain: a\n    shrink-limit: 101\n", 3, 19,
+     "shrink-limit: 101 is out of range 0..100"},
+    {"zone:\n  - domain: a\n    shrink-limit: 50%\n", 3, 19,
+     "shrink-limit: expected an integer, got '50%'"},
     /* names, base64 */
     {"zone:\n  - domain: a..b\n", 2, 13, "domain: bad domain name 'a..b'"},
     {"zone:\n  - domain: "
@@ -694,6 +733,7 @@ int main(void)
 	    cmocka_unit_test(test_contract),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_primary_options),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_warning),
 	    cmocka_unit_test(test_all_errors),

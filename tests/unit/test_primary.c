@@ -1,8 +1,12 @@
 /* Unit tests of the primary's reload rules (src/server/primary.c): the
  * serial each policy picks, table-driven at the RFC 1982 edges, and
  * primary_reload's verdicts (unchanged, serial did not increase / went
- * backwards, policy serial written into the SOA, shrink guard and force,
- * the changeset in the journal).  Zones are written to a mkdtemp
+ * backwards, policy serial written into the SOA, shrink guard with its
+ * configurable limit and force, the changeset in the journal); and the
+ * NOTIFY set (src/server/notify.c: configured remotes, in-zone NS
+ * addresses but not the SOA MNAME's, out-of-zone NS skipped (an in-zone
+ * NS without an address does not load: "missing glue"), no address
+ * twice, never our own listen addresses).  Zones are written to a mkdtemp
  * directory, removed after. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -14,10 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 
 #include "common/err.h"
 #include "server/journal.h"
+#include "server/notify.h"
 #include "server/primary.h"
 #include "zone/zone.h"
 #include "zone/zone_file.h"
@@ -42,6 +49,20 @@ static int teardown(void **state)
 {
 	(void)state;
 	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The zone of this text (example.com). */
+static zone_t *load_text(const char *text)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/t.zone", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	zone_t *z = NULL;
+	assert_int_equal(zone_load_file(ORIGIN, path, NULL, NULL, &z), 0);
+	return z;
 }
 
 /* A zone with this serial and n A records (plus SOA, NS, glue). */
@@ -165,6 +186,245 @@ static void test_reload_verdicts(void **state)
 	zone_free(old);
 }
 
+static void test_shrink_limit(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t old, new;
+		unsigned limit;
+		bool refused;
+	} cases[] = {
+	    {100, 50, 50, false}, /* exactly the limit gone */
+	    {100, 49, 50, true},
+	    {100, 100, 0, false},
+	    {100, 101, 0, false},
+	    {100, 99, 0, true},   /* 0: no loss at all */
+	    {100, 0, 100, false}, /* 100: off */
+	    {100, 0, 99, true},
+	    {100, 90, 10, false},
+	    {100, 89, 10, true},
+	    {3, 1, 50, true},
+	    {3, 2, 50, false},
+	    {0, 0, 50, false},
+	    {(size_t)1 << 40, ((size_t)1 << 40) / 2, 50, false}, /* no overflow */
+	    {(size_t)1 << 40, ((size_t)1 << 40) / 2 - 1, 50, true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = primary_shrink_refused(cases[i].old, cases[i].new, cases[i].limit);
+		if (got != cases[i].refused)
+			fail_msg("case %zu: %zu -> %zu at %u %%: got %d", i, cases[i].old,
+			         cases[i].new, cases[i].limit, got);
+	}
+}
+
+/* primary_reload with a zone conf: its shrink-limit decides. */
+static void test_reload_shrink_limit(void **state)
+{
+	(void)state;
+	zone_t *old = make_zone(10, 17, ""); /* 20 records */
+	conf_zone_t zc;
+	memset(&zc, 0, sizeof(zc));
+	primary_reload_t in = {.name = "example.com.",
+	                       .policy = CONF_SERIAL_KEEP,
+	                       .old = old,
+	                       .old_file_serial = 10,
+	                       .now = 1700000000,
+	                       .conf = &zc};
+	static const struct {
+		int n;          /* A records: n + 3 in all */
+		unsigned limit; /* shrink-limit */
+		int rc;
+	} cases[] = {
+	    {7, 50, 0},                             /* 10 of 20 left: exactly 50 % gone */
+	    {6, 50, ERR_LIMIT},                     /* 9 left */
+	    {6, 60, 0},         {0, 80, ERR_LIMIT}, /* 3 left: 85 % gone */
+	    {0, 85, 0},         {0, 100, 0},        /* off */
+	    {16, 0, ERR_LIMIT},                     /* 0: any loss refused */
+	    {17, 0, 0},                             /* no loss, a change */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		zc.shrink_limit = cases[i].limit;
+		char why[512];
+		zone_t *out = NULL;
+		zone_t *loaded =
+		    make_zone(11, cases[i].n, cases[i].n == 17 ? "x A 192.0.2.7\n" : "");
+		if (cases[i].n == 17) /* one record more, then one of them less */
+			loaded = (zone_free(loaded), make_zone(11, 16, "x A 192.0.2.7\n"));
+		int rc = primary_reload(&in, loaded, &out, why, sizeof(why));
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: rc %d, want %d (%s)", i, rc, cases[i].rc, why);
+		if (rc == ERR_LIMIT) {
+			char want[64];
+			snprintf(want, sizeof(want), "more than %u %% gone, shrink-limit",
+			         cases[i].limit);
+			assert_non_null(strstr(why, want));
+		}
+		zone_free(out);
+	}
+	/* forced: past any limit */
+	zc.shrink_limit = 0;
+	in.force = true;
+	zone_t *out = NULL;
+	char why[512];
+	assert_int_equal(primary_reload(&in, make_zone(11, 0, ""), &out, why, sizeof(why)), 0);
+	assert_non_null(out);
+	zone_free(out);
+	zone_free(old);
+}
+
+/* ---------------------------------------------------------- NOTIFY set */
+
+static conf_addr_t addr(const char *ip, unsigned port)
+{
+	conf_addr_t a;
+	memset(&a, 0, sizeof(a));
+	if (strchr(ip, ':') != NULL) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a.sa;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		assert_int_equal(inet_pton(AF_INET6, ip, &in6->sin6_addr), 1);
+		a.len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&a.sa;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		assert_int_equal(inet_pton(AF_INET, ip, &in->sin_addr), 1);
+		a.len = sizeof(*in);
+	}
+	return a;
+}
+
+/* d as "IP@PORT" plus " key" when it is signed, " ns" when from an NS. */
+static void dest_text(const notify_dest_t *d, char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	if (d->addr.sa.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&d->addr.sa;
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		port = ntohs(in->sin_port);
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&d->addr.sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, cap, "%s@%u%s%s", ip, port, d->key ? " key" : "", d->ns ? " ns" : "");
+}
+
+/* The NOTIFY set of z under zc as one line, entries joined by ", ". */
+static const char *dests_line(const conf_zone_t *zc, const zone_t *z, size_t cap)
+{
+	static char line[2048];
+	notify_dest_t d[16];
+	assert_true(cap <= 16);
+	size_t n = notify_dests(zc, z, d, cap);
+	line[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		char one[80];
+		dest_text(&d[i], one, sizeof(one));
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", i ? ", " : "",
+		         one);
+	}
+	return line;
+}
+
+static const char NS_ZONE[] = "$ORIGIN example.com.\n$TTL 300\n"
+                              "@ SOA ns1 host 1 7200 3600 1209600 300\n"
+                              "@ NS ns1\n@ NS ns2\n@ NS ns4\n@ NS ns5\n@ NS ns.example.net.\n"
+                              "@ NS www\n"
+                              "ns1 A 192.0.2.1\n" /* the SOA MNAME: not notified */
+                              "ns2 A 192.0.2.2\nns2 AAAA 2001:db8::2\n"
+                              "ns4 A 127.0.0.1\n"  /* ourselves when we listen on 127.0.0.1@53 */
+                              "ns5 A 192.0.2.9\n"  /* also a configured remote at port 53 */
+                              "www A 192.0.2.2\n"; /* the same address as ns2: once */
+
+static void test_notify_dests(void **state)
+{
+	(void)state;
+	zone_t *z = load_text(NS_ZONE);
+	conf_key_t key;
+	memset(&key, 0, sizeof(key));
+	conf_addr_t r1a[] = {addr("192.0.2.9", 5300), addr("192.0.2.9", 53)};
+	conf_remote_t r1 = {.id = "r1", .address = {r1a, 2}, .key = &key};
+	const conf_remote_t *remotes[] = {&r1};
+	conf_addr_t listen[] = {addr("127.0.0.1", 53), addr("::1", 5300)};
+	conf_server_t srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.listen.v = listen;
+	srv.listen.n = 2;
+	conf_zone_t zc;
+	memset(&zc, 0, sizeof(zc));
+	zc.notify.v = remotes;
+	zc.notify.n = 1;
+	zc.notify_ns = true;
+	zc.server = &srv;
+
+	/* remotes first with their key; then the NS addresses, unsigned, at 53 */
+	assert_string_equal(dests_line(&zc, z, 16),
+	                    "192.0.2.9@5300 key, 192.0.2.9@53 key, 192.0.2.2@53 ns, "
+	                    "2001:db8::2@53 ns");
+	/* notify-ns: false: the configured remotes alone */
+	zc.notify_ns = false;
+	assert_string_equal(dests_line(&zc, z, 16), "192.0.2.9@5300 key, 192.0.2.9@53 key");
+	/* no remote, no NS: nothing */
+	zc.notify.n = 0;
+	assert_string_equal(dests_line(&zc, z, 16), "");
+	/* the cap holds */
+	zc.notify.n = 1;
+	zc.notify_ns = true;
+	assert_string_equal(dests_line(&zc, z, 3),
+	                    "192.0.2.9@5300 key, 192.0.2.9@53 key, 192.0.2.2@53 ns");
+	/* no server section known: 127.0.0.1@53 is someone else */
+	zc.server = NULL;
+	assert_string_equal(dests_line(&zc, z, 16),
+	                    "192.0.2.9@5300 key, 192.0.2.9@53 key, 192.0.2.2@53 ns, "
+	                    "2001:db8::2@53 ns, 127.0.0.1@53 ns");
+	/* a configured remote at our own listen address is not notified either */
+	conf_addr_t self[] = {addr("::1", 5300)};
+	conf_remote_t r2 = {.id = "r2", .address = {self, 1}, .key = NULL};
+	const conf_remote_t *two[] = {&r2, &r1};
+	zc.server = &srv;
+	zc.notify.v = two;
+	zc.notify.n = 2;
+	assert_string_equal(dests_line(&zc, z, 16),
+	                    "192.0.2.9@5300 key, 192.0.2.9@53 key, 192.0.2.2@53 ns, "
+	                    "2001:db8::2@53 ns");
+	zone_free(z);
+}
+
+static void test_notify_is_self(void **state)
+{
+	(void)state;
+	conf_addr_t listen[] = {addr("0.0.0.0", 53), addr("192.0.2.1", 5300)};
+	conf_server_t srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.listen.v = listen;
+	srv.listen.n = 2;
+	static const struct {
+		const char *ip;
+		unsigned port;
+		bool self;
+	} cases[] = {
+	    {"127.0.0.1", 53, true}, /* the wildcard covers loopback */
+	    {"127.9.9.9", 53, true},    {"127.0.0.1", 54, false},    {"192.0.2.1", 5300, true},
+	    {"192.0.2.1", 5301, false}, {"198.51.100.1", 53, false}, /* not a local address */
+	    {"::1", 53, false}, /* an IPv4 wildcard does not take IPv6 */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf_addr_t a = addr(cases[i].ip, cases[i].port);
+		if (notify_is_self(&srv, (const struct sockaddr *)&a.sa) != cases[i].self)
+			fail_msg("case %zu: %s@%u", i, cases[i].ip, cases[i].port);
+	}
+	conf_addr_t v6any[] = {addr("::", 53)};
+	srv.listen.v = v6any;
+	srv.listen.n = 1;
+	conf_addr_t a = addr("::1", 53), b = addr("127.0.0.1", 53), c = addr("2001:db8::1", 53);
+	assert_true(notify_is_self(&srv, (const struct sockaddr *)&a.sa));
+	assert_true(notify_is_self(&srv, (const struct sockaddr *)&b.sa)); /* dual stack */
+	assert_false(notify_is_self(&srv, (const struct sockaddr *)&c.sa));
+	assert_false(notify_is_self(NULL, (const struct sockaddr *)&a.sa));
+}
+
 typedef struct {
 	int n;
 	uint32_t from, to;
@@ -215,6 +475,10 @@ int main(void)
 	    cmocka_unit_test(test_policy_serial),
 	    cmocka_unit_test_setup_teardown(test_reload_verdicts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload_journal, setup, teardown),
+	    cmocka_unit_test(test_shrink_limit),
+	    cmocka_unit_test_setup_teardown(test_reload_shrink_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notify_dests, setup, teardown),
+	    cmocka_unit_test(test_notify_is_self),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -478,10 +478,11 @@ static char *set_join(char **v, size_t n)
  * --resolver without --parent: the parent's servers are found through the
  * resolver (SOA of the zone's parent name gives the parent zone, its NS
  * names, their addresses), one sequential round each.  Returns 0 and the
- * first parent server address, or ERR_NOTFOUND.
+ * first parent server address (at --port, like every learnt address), or
+ * ERR_NOTFOUND.
  */
 static int parent_via_resolver(audit_ctx_t *c, const struct sockaddr_storage *res,
-			       const audit_timing_t *t, struct sockaddr_storage *out)
+			       const audit_timing_t *t, unsigned port, struct sockaddr_storage *out)
 {
 	if (name_labels(c->zone) == 0)
 		return ERR_NOTFOUND;
@@ -543,7 +544,7 @@ static int parent_via_resolver(audit_ctx_t *c, const struct sockaddr_storage *re
 				memset(out, 0, sizeof(*out));
 				struct sockaddr_in *s4 = (struct sockaddr_in *)out;
 				s4->sin_family = AF_INET;
-				s4->sin_port = htons(53);
+				s4->sin_port = htons((uint16_t)port);
 				memcpy(&s4->sin_addr, rr.rdata, 4);
 				found = true;
 			}
@@ -932,7 +933,7 @@ int cmd_audit(int argc, char **argv)
 	audit_timing_t t = timing(&a);
 	const struct sockaddr_storage *pp = a.parent ? &parent : NULL;
 	if (!pp && a.resolver) {
-		if (parent_via_resolver(&c, &res, &t, &parent) == 0)
+		if (parent_via_resolver(&c, &res, &t, a.port, &parent) == 0)
 			pp = &parent;
 		else
 			audit_add(&c.findings, AUDIT_WARNING, "parent", "parent-not-found",

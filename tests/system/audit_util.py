@@ -10,6 +10,7 @@ in Fleet.stop(), which the fixture calls in its finalizer."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +27,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20
+SANITIZER = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
 
 ZONE = "audit.test."
 SERIAL = 2024010101
@@ -302,6 +304,7 @@ class Fleet:
         argv = [str(nsfleet_bin()), *self.audit_args(parent), "--json", *extra]
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         assert p.returncode >= 0, f"nsfleet audit crashed:\n{p.stderr}"
+        assert not SANITIZER.search(p.stderr), p.stderr
         try:
             report = json.loads(p.stdout)
         except json.JSONDecodeError:

@@ -13,7 +13,7 @@ import dns.message
 import dns.rrset
 import pytest
 
-from audit_util import Member, ZONE, describe, free_port, nsfleet_bin, zone_text
+from audit_util import SANITIZER, Member, ZONE, describe, free_port, nsfleet_bin, zone_text
 
 GOOD, GARBAGE, SILENT, ENDLESS, LIAR = ("127.1.0.1", "127.6.0.1", "127.7.0.1", "127.8.0.1",
                                        "127.9.0.1")
@@ -153,6 +153,7 @@ def test_misbehaving_servers_are_findings_not_hangs(peers):
         argv += ["--ns", n]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2, p.stdout + p.stderr
+    assert not SANITIZER.search(p.stderr), p.stderr
     rep = json.loads(p.stdout)
     by = {}
     for f in rep["findings"]:

@@ -251,15 +251,12 @@ static void do_notify(ctl_t *ctl, const char *arg, char *out, size_t cap)
 		reply_line(out, cap, false, "%s is not loaded: nothing to notify", dz->name);
 		return;
 	}
-	if (dz->conf->notify.n == 0) {
-		reply_line(out, cap, false, "%s has no notify targets (zone option notify:)",
-		           dz->name);
-		return;
-	}
 	int n = notify_zone(ctl->d->notify, dz->conf, dz->zone);
 	if (n <= 0)
-		reply_line(out, cap, false, "NOTIFY of %s serial %u: no target could be started "
-		           "(see the log)", dz->name, dz->zone->serial);
+		reply_line(out, cap, false,
+		           "NOTIFY of %s serial %u: no target (none configured, or none could be "
+		           "started: see the log)",
+		           dz->name, dz->zone->serial);
 	else
 		reply_line(out, cap, true, "NOTIFY of %s serial %u started to %d targets", dz->name,
 		           dz->zone->serial, n);

@@ -228,6 +228,7 @@ static void *worker_main(void *arg)
 			    .phase = &z->state,
 			    .zone_lock = &d->zone_lock,
 			    .force_axfr = z->running_axfr,
+			    .udp_soa = true,
 			};
 			rc = xfrin_run(&rq, &z->res);
 			if (rc < 0 && errors[0] == 0) {

@@ -61,7 +61,8 @@
 #include "zone/serial.h"
 #include "zone/zone_load.h"
 
-#define XFRIN_POLL_SLICE_MS 200 /* how often a wait looks at cancel */
+#define XFRIN_POLL_SLICE_MS  200  /* how often a wait looks at cancel */
+#define XFRIN_UDP_TIMEOUT_MS 2000 /* the SOA query over UDP, then TCP */
 
 typedef enum { ST_FIRST, ST_SECOND, ST_AXFR, ST_IXFR_DEL, ST_IXFR_ADD, ST_DONE } xstate_t;
 
@@ -241,7 +242,7 @@ static uint32_t soa_serial(const uint8_t *rd, size_t len)
 
 /* Sends a query for the origin (qtype), with our SOA in the authority
  * section for IXFR; signs it when there is a key. */
-static int send_query(xfr_t *x, uint16_t qtype, uint16_t *id, tsig_ctx_t *tc)
+static int build_query(xfr_t *x, uint16_t qtype, uint16_t *id, tsig_ctx_t *tc, size_t *outlen)
 {
 	uint16_t qid;
 	if (getrandom(&qid, sizeof(qid), 0) != (ssize_t)sizeof(qid))
@@ -271,6 +272,18 @@ static int send_query(xfr_t *x, uint16_t qtype, uint16_t *id, tsig_ctx_t *tc)
 			return rc;
 		}
 	}
+	*outlen = len;
+	return 0;
+}
+
+/* Sends a query over the TCP connection (build_query, then the length
+ * prefix). */
+static int send_query(xfr_t *x, uint16_t qtype, uint16_t *id, tsig_ctx_t *tc)
+{
+	size_t len;
+	int rc = build_query(x, qtype, id, tc, &len);
+	if (rc < 0)
+		return rc;
 	x->buf[0] = (uint8_t)(len >> 8);
 	x->buf[1] = (uint8_t)len;
 	return send_all(x, x->buf, len + 2);
@@ -701,6 +714,23 @@ int xfrin_parse(const xfrin_req_t *rq, uint16_t qtype, uint16_t id, const uint8_
 	return rc;
 }
 
+/* The zone's SOA serial from an answer to our SOA query. */
+static int soa_from_answer(xfr_t *x, const msg_t *m)
+{
+	msg_iter_t it;
+	msg_rr_t rr;
+	msg_iter_init_section(&it, m, MSG_SEC_ANSWER);
+	while (msg_rr_next(&it, &rr, x->rdbuf, RDATA_MAXLEN) == 0) {
+		if (rr.type == RRTYPE_SOA && name_equal(rr.owner, x->rq->origin)) {
+			x->res->remote_serial = soa_serial(rr.rdata, rr.rdlen);
+			return 0;
+		}
+	}
+	fail(x, "SOA query: no SOA in the answer (%s)",
+	     m->flags & MSG_FLAG_AA ? "authoritative" : "not authoritative");
+	return ERR_NOTFOUND;
+}
+
 static int soa_query(xfr_t *x)
 {
 	tsig_ctx_t tc;
@@ -718,18 +748,86 @@ static int soa_query(xfr_t *x)
 		fail(x, "SOA query: the primary answered %s", rcode_text(rcode));
 		return ERR_FORMERR;
 	}
-	msg_iter_t it;
-	msg_rr_t rr;
-	msg_iter_init_section(&it, &m, MSG_SEC_ANSWER);
-	while (msg_rr_next(&it, &rr, x->rdbuf, RDATA_MAXLEN) == 0) {
-		if (rr.type == RRTYPE_SOA && name_equal(rr.owner, x->rq->origin)) {
-			x->res->remote_serial = soa_serial(rr.rdata, rr.rdlen);
-			return 0;
-		}
+	return soa_from_answer(x, &m);
+}
+
+/* The SOA query over UDP (RFC 1996 §3.11, RFC 1035 §4.2), on a connected
+ * socket of its own.  0 with res->remote_serial; ERR_TRUNCATED when the
+ * answer is truncated (TC) and -ETIMEDOUT or a socket error when none
+ * came: the caller asks again over TCP.  Another error (a bad answer, an
+ * RCODE, a TSIG that does not verify) fails the refresh, as over TCP.
+ * Datagrams with another id are dropped (spoofing) while we wait. */
+static int udp_soa_query(xfr_t *x)
+{
+	const conf_addr_t *a = x->rq->addr;
+	int fd = socket(a->sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&a->sa, a->len) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
 	}
-	fail(x, "SOA query: no SOA in the answer (%s)",
-	     m.flags & MSG_FLAG_AA ? "authoritative" : "not authoritative");
-	return ERR_NOTFOUND;
+	tsig_ctx_t tc;
+	memset(&tc, 0, sizeof(tc));
+	uint16_t id;
+	size_t len;
+	int rc = build_query(x, RRTYPE_SOA, &id, &tc, &len);
+	if (rc == 0 && send(fd, x->buf + 2, len, 0) < 0)
+		rc = -errno;
+	int saved = x->fd;
+	x->fd = fd; /* for wait_fd */
+	uint64_t deadline = now_ms() + (x->rq->timeout_ms < XFRIN_UDP_TIMEOUT_MS
+	                                    ? x->rq->timeout_ms
+	                                    : XFRIN_UDP_TIMEOUT_MS);
+	msg_t m;
+	unsigned rcode = 0;
+	while (rc == 0) {
+		uint64_t t = now_ms();
+		if (t >= deadline) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int pr = poll(&p, 1, (int)(deadline - t < XFRIN_POLL_SLICE_MS ? deadline - t
+		                                                              : XFRIN_POLL_SLICE_MS));
+		if (x->rq->cancel != NULL && atomic_load(x->rq->cancel)) {
+			rc = -ECANCELED;
+			break;
+		}
+		if (pr < 0 && errno != EINTR)
+			rc = -errno;
+		if (pr <= 0)
+			continue;
+		ssize_t n = recv(fd, x->buf, MSG_MAXLEN, 0);
+		if (n < 0) {
+			if (errno != EINTR && errno != EAGAIN)
+				rc = -errno;
+			continue;
+		}
+		if (n < 12 || ((size_t)x->buf[0] << 8 | x->buf[1]) != id)
+			continue; /* not an answer to this query */
+		x->res->bytes += (size_t)n;
+		if (x->buf[2] & (MSG_FLAG_TC >> 8)) {
+			rc = ERR_TRUNCATED;
+			break;
+		}
+		rc = check_msg(x, x->buf, (size_t)n, &m, RRTYPE_SOA, id, &tc, "SOA query (UDP)",
+		               &rcode);
+		if (rc < 0)
+			break;
+		if (rcode != MSG_RCODE_NOERROR) {
+			fail(x, "SOA query (UDP): the primary answered %s", rcode_text(rcode));
+			rc = ERR_FORMERR;
+			break;
+		}
+		rc = soa_from_answer(x, &m);
+		break;
+	}
+	tsig_ctx_clear(&tc);
+	x->fd = saved;
+	close(fd);
+	return rc;
 }
 
 int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
@@ -757,9 +855,30 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 		rc = -ENOMEM;
 		fail(x, "out of memory");
 	}
-	if (rc == 0)
+	/* the SOA query over UDP first (no TCP connection when up to date),
+	 * over TCP when the answer is truncated or none comes */
+	bool have_soa = false;
+	if (rc == 0 && rq->udp_soa && !rq->force_axfr) {
+		int u = udp_soa_query(x);
+		if (u == 0) {
+			have_soa = true;
+		} else if (u == ERR_TRUNCATED || u == -ETIMEDOUT || u == -ECONNREFUSED) {
+			log_debug("xfr-in zone=%s peer=%s: SOA query over UDP: %s; asking over TCP",
+			          rq->zone_name, x->peer,
+			          u == ERR_TRUNCATED ? "truncated" : strerror(-u));
+			res->error[0] = 0;
+		} else {
+			rc = u;
+			if (res->error[0] == 0)
+				fail(x, "SOA query (UDP): %s", err_str(u));
+		}
+	}
+	bool need_tcp = !have_soa || rq->force_axfr ||
+	                !(rq->cur != NULL &&
+	                  serial_compare(res->remote_serial, rq->cur->serial) != SERIAL_GT);
+	if (rc == 0 && need_tcp)
 		rc = xconnect(x);
-	if (rc == 0)
+	if (rc == 0 && !have_soa)
 		rc = soa_query(x);
 	uint32_t ours = rq->cur ? rq->cur->serial : 0;
 	if (rc == 0 && rq->force_axfr) {

@@ -165,7 +165,9 @@ def zone_text(serial, extra=()):
     """A small example.com zone at serial with extra lines (relative names)."""
     lines = ["$ORIGIN example.com.", "$TTL 300",
              f"@ SOA ns1 hostmaster {serial} 3600 600 86400 300",
-             "@ NS ns1", "@ NS ns2", "ns1 A 192.0.2.1", "ns2 A 192.0.2.2",
+             # the second NS out of the zone: no NOTIFY to an NS address
+             # ever leaves loopback (notify-ns)
+             "@ NS ns1", "@ NS ns.example.net.", "ns1 A 192.0.2.1", "ns2 A 192.0.2.2",
              "www A 192.0.2.80", "mail A 192.0.2.25", "@ MX 10 mail"]
     return "\n".join(lines + list(extra)) + "\n"
 

@@ -158,7 +158,7 @@ def test_notify_and_errors(nsfleetd_bin, nsfleet, tmp_path, servers):
                             control=tmp_path / "sec.sock")
         wait_serial(s, 7)
         rc, out, _ = ctl(nsfleet, tmp_path / "sec.sock", "notify", "example.com")
-        assert (rc, out) == (1, "ERROR example.com. has no notify targets (zone option "
-                                "notify:)\n")
+        assert (rc, out) == (1, "ERROR NOTIFY of example.com. serial 7: no target (none "
+                                "configured, or none could be started: see the log)\n")
     finally:
         target.close()

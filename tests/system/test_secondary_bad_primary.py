@@ -48,7 +48,7 @@ def zone_body():
 class FakePrimary:
     """A TCP server speaking raw DNS; mode says what transfers look like."""
 
-    def __init__(self, keyring=None):
+    def __init__(self, keyring=None, udp=False):
         self.keyring = keyring
         self.port = free_port(False)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -58,13 +58,40 @@ class FakePrimary:
         self.sock.settimeout(0.2)
         self.mode = "good1"
         self.stop = False
+        self.tcp_conns = self.tcp_soa = self.udp_soa = 0
         self.t = threading.Thread(target=self.run, daemon=True)
         self.t.start()
+        self.udp = None
+        if udp:  # SOA queries over UDP too (without it: port unreachable)
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.udp.bind(("127.0.0.1", self.port))
+            self.udp.settimeout(0.2)
+            self.tu = threading.Thread(target=self.run_udp, daemon=True)
+            self.tu.start()
 
     def close(self):
         self.stop = True
         self.t.join(5)
         self.sock.close()
+        if self.udp:
+            self.tu.join(5)
+            self.udp.close()
+
+    def run_udp(self):
+        while not self.stop:
+            try:
+                w, addr = self.udp.recvfrom(65535)
+            except socket.timeout:
+                continue
+            q = dns.message.from_wire(w, keyring=self.keyring)
+            self.udp_soa += 1
+            r = dns.message.make_response(q)
+            r.flags |= dns.flags.AA
+            if self.mode == "udp-tc":
+                r.flags |= dns.flags.TC
+            else:
+                r.answer.append(soa({"good1": 1}.get(self.mode, 2)))
+            self.udp.sendto(r.to_wire(), addr)
 
     def run(self):
         while not self.stop:
@@ -72,6 +99,7 @@ class FakePrimary:
                 c, _ = self.sock.accept()
             except socket.timeout:
                 continue
+            self.tcp_conns += 1
             threading.Thread(target=self.serve, args=(c,), daemon=True).start()
 
     @staticmethod
@@ -119,7 +147,9 @@ class FakePrimary:
                 q = dns.message.from_wire(self.recv_exact(c, n), keyring=self.keyring)
                 qt = q.question[0].rdtype
                 mode = self.mode
-                new = {"good1": 1, "tsig-good": 1, "ixfr-gap": 4}.get(mode, 2)
+                new = {"good1": 1, "tsig-good": 1, "ixfr-gap": 4, "udp-tc": 1}.get(mode, 2)
+                if qt == dns.rdatatype.SOA:
+                    self.tcp_soa += 1
                 if qt == dns.rdatatype.SOA and mode != "dead":
                     c.sendall(self.reply(q, [soa(new)]))
                     continue
@@ -308,6 +338,52 @@ def test_broken_transfers_keep_last_zone(nsfleetd_bin, tmp_path, fake):
         wait_serial(s, 2, zone=ZONE, timeout=10)
         assert s.query("new.example.com.", "A").answer[0][0].address == "192.0.2.10"
     finally:
+        for x in servers:
+            rc = x.stop()
+            log = x.log()
+            x.kill()
+            assert rc == 0, log
+            assert not SANITIZER.search(log), log
+
+
+def test_soa_query_udp_first(nsfleetd_bin, tmp_path):
+    """RFC 1996 §3.11 / RFC 1035 §4.2: the refresh asks the SOA over UDP; an
+    up-to-date answer costs no TCP connection; a truncated one is asked
+    again over TCP; a newer one opens TCP for the transfer alone."""
+    fake = FakePrimary(udp=True)
+    servers = []
+    try:
+        s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", fake.port)],
+                            servers=servers)
+        wait_serial(s, 1, zone=ZONE)
+        assert fake.udp_soa == 1 and fake.tcp_soa == 0, (fake.udp_soa, fake.tcp_soa)
+
+        def refresh(mode):
+            fake.mode = mode
+            n = len(re.findall(r"^.*xfr-in .*$", s.log(), re.M))
+            assert send_notify(s.port, zone=ZONE).rcode() == dns.rcode.NOERROR
+            deadline = time.monotonic() + 15
+            while len(re.findall(r"^.*xfr-in .*$", s.log(), re.M)) == n:
+                assert time.monotonic() < deadline, s.log()
+                time.sleep(0.05)
+            return re.findall(r"^.*xfr-in .*$", s.log(), re.M)[n]
+
+        conns = fake.tcp_conns
+        line = refresh("good1")
+        assert "kind=SOA" in line and "result=up-to-date" in line, line
+        assert (fake.udp_soa, fake.tcp_soa, fake.tcp_conns) == (2, 0, conns)
+
+        line = refresh("udp-tc")
+        assert "kind=SOA" in line and "result=up-to-date" in line, line
+        assert (fake.udp_soa, fake.tcp_soa, fake.tcp_conns) == (3, 1, conns + 1)
+
+        line = refresh("good2")
+        assert "serial=1->2" in line and "result=ok" in line, line
+        # the serial came by UDP: the TCP connection carries the transfer only
+        assert (fake.udp_soa, fake.tcp_soa, fake.tcp_conns) == (4, 1, conns + 2)
+        wait_serial(s, 2, zone=ZONE)
+    finally:
+        fake.close()
         for x in servers:
             rc = x.stop()
             log = x.log()

@@ -35,7 +35,8 @@ static void audit_usage(FILE *out)
 {
 	fputs("usage: nsfleet audit ZONE [--ns NAME@ADDR[#PORT]]... [--parent ADDR[#PORT]]\n"
 	      "                         [--resolver ADDR[#PORT]] [--port N] [--asn-table FILE]\n"
-	      "                         [--timeout MS] [--json] [--no-color]\n"
+	      "                         [--tsig [ALG:]NAME:SECRET] [--timeout MS] [--json]\n"
+	      "                         [--no-color]\n"
 	      "\n"
 	      "  --ns NAME@ADDR[#PORT]  a nameserver: its NS host name and one address\n"
 	      "                         (repeatable; NAME may be '-' when unknown)\n"
@@ -45,6 +46,8 @@ static void audit_usage(FILE *out)
 	      "                         never asked)\n"
 	      "  --port N               port of addresses learnt from NS/glue (default 53)\n"
 	      "  --asn-table FILE       offline 'PREFIX/LEN ASN' lines for ASN diversity\n"
+	      "  --tsig [ALG:]NAME:SECRET  a TSIG key (as dig -y) for a signed AXFR of each\n"
+	      "                         server: the whole zones are compared\n"
 	      "  --timeout MS           per UDP try (3 tries; TCP gets twice as long)\n"
 	      "  --json                 one JSON object on stdout\n"
 	      "  --no-color             no colour even on a terminal\n"
@@ -57,7 +60,7 @@ typedef struct {
 	const char *zone;
 	const char **ns;
 	size_t nns;
-	const char *parent, *resolver, *asn_file;
+	const char *parent, *resolver, *asn_file, *tsig;
 	unsigned port, timeout_ms;
 	bool json, no_color;
 } audit_args_t;
@@ -70,6 +73,7 @@ static int parse_args(int argc, char **argv, audit_args_t *a)
 		{"resolver", required_argument, NULL, 'r'},
 		{"port", required_argument, NULL, 'P'},
 		{"asn-table", required_argument, NULL, 'a'},
+		{"tsig", required_argument, NULL, 'k'},
 		{"timeout", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
 		{"no-color", no_argument, NULL, 'C'},
@@ -85,7 +89,7 @@ static int parse_args(int argc, char **argv, audit_args_t *a)
 	optind = 1;
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "n:p:r:P:a:t:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:p:r:P:a:t:k:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			a->ns[a->nns++] = optarg;
@@ -106,6 +110,9 @@ static int parse_args(int argc, char **argv, audit_args_t *a)
 			break;
 		case 'a':
 			a->asn_file = optarg;
+			break;
+		case 'k':
+			a->tsig = optarg;
 			break;
 		case 't':
 			a->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
@@ -343,6 +350,13 @@ static void build_probes(audit_ctx_t *c, audit_server_t *s, qlist_t *l)
 		else
 			q->status = AUDIT_Q_MALFORMED;
 	}
+	if (c->tsig) {
+		audit_query_t *q = &s->q[AP_AXFR_TSIG];
+		if (audit_query_init(q, sa, AUDIT_TR_AXFR, c->zone, RRTYPE_AXFR, RRCLASS_IN,
+				     &plain) == 0 &&
+		    audit_query_sign(q, c->tsig, c->now) == 0)
+			ql_push(l, q);
+	}
 	if (audit_fp_build(c, s) == 0)
 		for (int i = AP_FP_FIRST; i <= AP_FP_LAST; i++)
 			if (s->q[i].req_len)
@@ -461,7 +475,8 @@ static int str_cmp(const void *a, const void *b)
 /* The sorted names as one string (malloc). */
 static char *set_join(char **v, size_t n)
 {
-	qsort(v, n, sizeof(*v), str_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), str_cmp);
 	size_t len = 1;
 	for (size_t i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;
@@ -767,13 +782,13 @@ static void axfr_samples(audit_ctx_t *c)
 	const audit_server_t *ref = NULL;
 	for (size_t i = 0; i < c->ns; i++) {
 		const audit_server_t *s = &c->s[i];
-		if (s->axfr_ok && s->has_serial &&
+		if (audit_zone_axfr(s) && s->has_serial &&
 		    (ref == NULL || audit_serial_lag(s->serial, ref->serial) > 0))
 			ref = s;
 	}
 	if (ref == NULL)
 		return;
-	const audit_query_t *q = &ref->q[AP_AXFR];
+	const audit_query_t *q = audit_zone_axfr(ref);
 	static uint8_t rd[RDATA_MAXLEN];
 	size_t total = 0;
 	for (size_t k = 0; k < q->nmsgs; k++) {
@@ -924,6 +939,17 @@ int cmd_audit(int argc, char **argv)
 			rc = AUDIT_EXIT_USAGE;
 			goto out;
 		}
+	static uint8_t secret[256];
+	static tsig_key_t key;
+	if (a.tsig) {
+		if (audit_tsig_parse(a.tsig, &key, secret, sizeof(secret)) != 0) {
+			fprintf(stderr, "nsfleet audit: --tsig: expected [ALG:]NAME:SECRET (ALG "
+					"hmac-sha1..hmac-sha512, SECRET base64)\n");
+			rc = AUDIT_EXIT_USAGE;
+			goto out;
+		}
+		c.tsig = &key;
+	}
 	if (a.asn_file) {
 		rc = load_asn(a.asn_file, &asn);
 		if (rc)
@@ -991,6 +1017,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	rc = audit_exit_status(&c.findings);
 out:
+	explicit_bzero(secret, sizeof(secret));
 	ctx_free(&c);
 	audit_asn_free(&asn);
 	free(a.ns);

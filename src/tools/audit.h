@@ -27,6 +27,7 @@
 
 #include "dns/msg.h"
 #include "dns/name.h"
+#include "dns/tsig.h"
 
 #include <jansson.h>
 
@@ -186,6 +187,7 @@ typedef struct audit_query {
 	size_t nmsgs;
 	bool axfr_complete; /* AXFR ended with the closing SOA */
 	double rtt_ms;
+	tsig_ctx_t *tsig;  /* set by audit_query_sign (malloc) */
 	void *priv;        /* the engine's state while running */
 } audit_query_t;
 
@@ -195,6 +197,17 @@ int audit_query_init(audit_query_t *q, const struct sockaddr *addr, audit_transp
 		     const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 		     const audit_qopt_t *opt);
 void audit_query_free(audit_query_t *q);
+
+/* Signs q's request with key (TSIG, RFC 8945) at time now; the answer is
+ * checked afterwards by audit_query_verify.  0 or a negative error. */
+int audit_query_sign(audit_query_t *q, const tsig_key_t *key, uint64_t now);
+/* TSIG_OK when every message of q's answer verifies against the request
+ * (an AXFR: the last message signed too), else the failure. */
+tsig_status_t audit_query_verify(audit_query_t *q, uint64_t now);
+
+/* Parses "[ALG:]NAME:SECRET" (dig -y; ALG default hmac-sha256, SECRET
+ * base64) into key, the secret into secret[0..cap).  0 or ERR_SYNTAX. */
+int audit_tsig_parse(const char *text, tsig_key_t *key, uint8_t *secret, size_t cap);
 
 /* Timing of the engine: UDP waits try_ms per try, tries times; TCP and
  * AXFR have tcp_ms and axfr_ms in all. */
@@ -231,6 +244,7 @@ enum {
 	AP_RECURSE,   /* RD=1 for a name outside the zone */
 	AP_VERSION_BIND, /* CH TXT version.bind */
 	AP_ID_SERVER,    /* CH TXT id.server (RFC 4892) */
+	AP_AXFR_TSIG,    /* AXFR signed with --tsig (whole-zone comparison) */
 	AP_FP_FIRST,     /* fingerprint probes, audit_fp.c */
 	AP_FP_LAST = AP_FP_FIRST + 5,
 	AP_COUNT
@@ -275,6 +289,7 @@ typedef struct {
 	char *ns_set; /* sorted NS names, " "-separated (malloc) */
 	char *dnskey_set;
 	bool axfr_ok; /* a complete AXFR without TSIG */
+	bool axfr_tsig_ok; /* a complete AXFR with --tsig, verified */
 	char software[32];
 	const char *software_by; /* "version.bind", "behaviour" or NULL */
 	char version[128];
@@ -305,9 +320,13 @@ typedef struct {
 	size_t nds;
 	bool ds_asked;
 	const audit_asn_table_t *asn;
+	const tsig_key_t *tsig; /* --tsig, or NULL */
 	uint64_t now;
 	audit_findings_t findings;
 } audit_ctx_t;
+
+/* The AXFR probe whose answer holds s's whole zone (signed first), or NULL. */
+const audit_query_t *audit_zone_axfr(const audit_server_t *s);
 
 /* audit_check.c: derive a server's state from its answers (after phase B). */
 void audit_check_server(audit_ctx_t *c, audit_server_t *s);

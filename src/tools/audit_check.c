@@ -60,7 +60,8 @@ static int sv_cmp(const void *a, const void *b)
 /* Sorted, joined with sep (malloc). */
 static char *sv_join(strv_t *s, const char *sep)
 {
-	qsort(s->v, s->n, sizeof(*s->v), sv_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), sv_cmp);
 	size_t len = 1, sl = strlen(sep);
 	for (size_t i = 0; i < s->n; i++)
 		len += strlen(s->v[i]) + sl;
@@ -217,6 +218,11 @@ void audit_check_server(audit_ctx_t *c, audit_server_t *s)
 	    msg_parse(&m, ax->msgs[0], ax->msg_lens[0]) == 0 &&
 	    msg_rcode(&m) == MSG_RCODE_NOERROR)
 		s->axfr_ok = true;
+	audit_query_t *axt = &s->q[AP_AXFR_TSIG];
+	if (axt->tsig && axt->status == AUDIT_Q_OK && axt->axfr_complete && axt->nmsgs > 0 &&
+	    msg_parse(&m, axt->msgs[0], axt->msg_lens[0]) == 0 &&
+	    msg_rcode(&m) == MSG_RCODE_NOERROR && audit_query_verify(axt, c->now) == TSIG_OK)
+		s->axfr_tsig_ok = true;
 	txt_of(&s->q[AP_VERSION_BIND], s->version, sizeof(s->version));
 	txt_of(&s->q[AP_ID_SERVER], s->ident, sizeof(s->ident));
 }
@@ -832,6 +838,18 @@ static void check_exposure(audit_ctx_t *c)
 {
 	for (size_t i = 0; i < c->ns; i++) {
 		const audit_server_t *s = &c->s[i];
+		if (c->tsig && s->auth && !s->axfr_tsig_ok)
+			audit_finding_server(
+				audit_add(&c->findings, AUDIT_INFO, "consistency", "axfr-tsig-refused",
+					  "allow AXFR with this key to the auditing host to compare "
+					  "the whole zone",
+					  "no verified AXFR with the TSIG key (%s): whole zone not "
+					  "compared, names sampled instead",
+					  s->q[AP_AXFR_TSIG].status != AUDIT_Q_OK
+						  ? (s->q[AP_AXFR_TSIG].why[0] ? s->q[AP_AXFR_TSIG].why
+									       : "no answer")
+						  : "refused or not verified"),
+				s->label);
 		if (s->axfr_ok)
 			audit_finding_server(
 				audit_add(&c->findings, AUDIT_WARNING, "exposure", "axfr-open",
@@ -982,9 +1000,20 @@ static void no_report(void *ctx, const char *file, unsigned line, unsigned col,
 	(void)ctx, (void)file, (void)line, (void)col, (void)sev, (void)msg;
 }
 
+const audit_query_t *audit_zone_axfr(const audit_server_t *s)
+{
+	if (s->axfr_tsig_ok)
+		return &s->q[AP_AXFR_TSIG];
+	if (s->axfr_ok)
+		return &s->q[AP_AXFR];
+	return NULL;
+}
+
 static zone_t *axfr_zone(const audit_ctx_t *c, const audit_server_t *s)
 {
-	const audit_query_t *q = &s->q[AP_AXFR];
+	const audit_query_t *q = audit_zone_axfr(s);
+	if (q == NULL)
+		return NULL;
 	zone_builder_t *b = zone_builder_new(c->zone, s->label, no_report, NULL);
 	if (b == NULL)
 		return NULL;
@@ -1014,13 +1043,13 @@ static void check_axfr_zones(audit_ctx_t *c, const size_t *idx, size_t n, bool *
 	const audit_server_t *ref = NULL;
 	zone_t *rz = NULL;
 	for (size_t i = 0; i < n && ref == NULL; i++)
-		if (c->s[idx[i]].axfr_ok && (rz = axfr_zone(c, &c->s[idx[i]])) != NULL)
+		if ((rz = axfr_zone(c, &c->s[idx[i]])) != NULL)
 			ref = &c->s[idx[i]];
 	if (ref == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		audit_server_t *s = &c->s[idx[i]];
-		if (s == ref || !s->axfr_ok)
+		if (s == ref || audit_zone_axfr(s) == NULL)
 			continue;
 		zone_t *z = axfr_zone(c, s);
 		if (z == NULL)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/evp.h>
 #include <uv.h>
 
 #include "common/err.h"
@@ -468,8 +469,85 @@ int audit_query_init(audit_query_t *q, const struct sockaddr *addr, audit_transp
 	return rc;
 }
 
+int audit_query_sign(audit_query_t *q, const tsig_key_t *key, uint64_t now)
+{
+	q->tsig = calloc(1, sizeof(*q->tsig));
+	if (q->tsig == NULL)
+		return -ENOMEM;
+	int rc = tsig_ctx_init(q->tsig, key);
+	if (rc == 0)
+		rc = tsig_ctx_sign(q->tsig, q->req, &q->req_len, sizeof(q->req), now);
+	if (rc) {
+		tsig_ctx_clear(q->tsig);
+		free(q->tsig);
+		q->tsig = NULL;
+	}
+	return rc;
+}
+
+tsig_status_t audit_query_verify(audit_query_t *q, uint64_t now)
+{
+	if (q->tsig == NULL || q->status != AUDIT_Q_OK)
+		return TSIG_BADSIG;
+	size_t n = q->tr == AUDIT_TR_AXFR ? q->nmsgs : 1;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *w = q->tr == AUDIT_TR_AXFR ? q->msgs[i] : q->resp;
+		size_t len = q->tr == AUDIT_TR_AXFR ? q->msg_lens[i] : q->resp_len;
+		msg_t m;
+		if (msg_parse(&m, w, len) != 0)
+			return TSIG_FORMERR;
+		tsig_status_t st = tsig_ctx_verify(q->tsig, &m, now);
+		if (st != TSIG_OK)
+			return st;
+	}
+	return tsig_ctx_finish(q->tsig);
+}
+
+int audit_tsig_parse(const char *text, tsig_key_t *key, uint8_t *secret, size_t cap)
+{
+	const char *c1 = strchr(text, ':');
+	if (c1 == NULL)
+		return ERR_SYNTAX;
+	const char *c2 = strchr(c1 + 1, ':');
+	char alg_text[64] = "hmac-sha256", name[NAME_TEXT_MAXLEN];
+	const char *ntext = text, *sec = c1 + 1;
+	size_t nlen = (size_t)(c1 - text);
+	if (c2) {
+		if (nlen >= sizeof(alg_text))
+			return ERR_SYNTAX;
+		memcpy(alg_text, text, nlen);
+		alg_text[nlen] = 0;
+		ntext = c1 + 1;
+		nlen = (size_t)(c2 - c1 - 1);
+		sec = c2 + 1;
+	}
+	if (nlen == 0 || nlen >= sizeof(name))
+		return ERR_SYNTAX;
+	memcpy(name, ntext, nlen);
+	name[nlen] = 0;
+	tsig_alg_t alg;
+	if (tsig_alg_from_text(alg_text, &alg) != 0 || alg == TSIG_HMAC_MD5)
+		return ERR_SYNTAX;
+	size_t slen = strlen(sec);
+	if (slen == 0 || slen % 4 != 0 || slen / 4 * 3 > cap)
+		return ERR_SYNTAX;
+	int n = EVP_DecodeBlock(secret, (const unsigned char *)sec, (int)slen);
+	if (n <= 0)
+		return ERR_SYNTAX;
+	/* EVP_DecodeBlock counts the padding as zero octets */
+	n -= (sec[slen - 1] == '=') + (sec[slen - 2] == '=');
+	if (n <= 0 || tsig_key_init(key, name, alg, secret, (size_t)n) != 0)
+		return ERR_SYNTAX;
+	return 0;
+}
+
 void audit_query_free(audit_query_t *q)
 {
+	if (q->tsig) {
+		tsig_ctx_clear(q->tsig);
+		free(q->tsig);
+		q->tsig = NULL;
+	}
 	free(q->resp);
 	for (size_t i = 0; i < q->nmsgs; i++)
 		free(q->msgs[i]);

@@ -107,6 +107,7 @@ json_t *audit_report_json(const audit_ctx_t *c)
 		json_object_set_new(o, "software_by",
 				    s->software_by ? json_string(s->software_by) : json_null());
 		json_object_set_new(o, "axfr_open", json_boolean(s->axfr_ok));
+		json_object_set_new(o, "axfr_tsig", json_boolean(s->axfr_tsig_ok));
 		json_array_append_new(servers, o);
 	}
 	json_t *findings = json_array();

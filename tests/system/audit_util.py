@@ -123,8 +123,9 @@ class Member:
     """One server process serving the zone (or another zone) at addr@port."""
 
     def __init__(self, kind, name, addr, port, workdir, text, origin=ZONE, axfr_open=False,
-                 hide_version=False):
+                 hide_version=False, tsig=None):
         self.hide_version = hide_version
+        self.tsig = tsig  # (name, base64 secret): AXFR allowed with this key only
         self.kind, self.name, self.addr, self.port = kind, name, addr, port
         self.dir = Path(workdir) / f"{kind}-{addr}"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -137,6 +138,29 @@ class Member:
 
     def argv(self):
         o = self.origin.rstrip(".")
+        if self.kind == "nsfleetd" and self.tsig:
+            conf = self.dir / "nsfleetd.yaml"
+            conf.write_text(f"""server:
+  listen: [ "{self.addr}@{self.port}" ]
+  storage: "{self.dir}"
+  udp-workers: 1
+  tcp-workers: 1
+key:
+  - id: {self.tsig[0]}
+    algorithm: hmac-sha256
+    secret: "{self.tsig[1]}"
+acl:
+  - id: xfr
+    address: [ "127.0.0.0/8" ]
+    key: {self.tsig[0]}
+    action: [ transfer ]
+zone:
+  - domain: {o}
+    role: primary
+    file: "{self.zonefile}"
+    acl: [ xfr ]
+""")
+            return [nsfleetd_bin(), "-c", conf]
         if self.kind == "nsfleetd":
             argv = [nsfleetd_bin(), "--listen", f"{self.addr}@{self.port}", "--udp-workers", "1",
                     "--tcp-workers", "1", "--zone", f"{o}={self.zonefile}"]
@@ -145,13 +169,17 @@ class Member:
             return argv
         if self.kind == "bind":
             conf = self.dir / "named.conf"
-            conf.write_text(f"""options {{
+            key = (f'key "{self.tsig[0]}" {{ algorithm hmac-sha256; secret "{self.tsig[1]}"; }};\n'
+                   if self.tsig else "")
+            xfr = ("127.0.0.0/8" if self.axfr_open else
+                   f'key "{self.tsig[0]}"' if self.tsig else "none")
+            conf.write_text(key + f"""options {{
     directory "{self.dir}";
     pid-file "{self.dir}/named.pid";
     listen-on port {self.port} {{ {self.addr}; }};
     listen-on-v6 {{ none; }};
     recursion no;
-    allow-transfer {{ {"127.0.0.0/8" if self.axfr_open else "none"}; }};
+    allow-transfer {{ {xfr}; }};
     dnssec-validation no;
     notify no;
 {'    version none;' if self.hide_version else ''}
@@ -163,7 +191,10 @@ zone "{o}" {{ type primary; file "{self.zonefile}"; }};
         if self.kind == "knot":
             conf = self.dir / "knot.conf"
             acl = ("acl:\n  - id: xfr\n    address: 127.0.0.0/8\n    action: transfer\n"
-                   if self.axfr_open else "")
+                   if self.axfr_open or self.tsig else "")
+            if self.tsig:
+                acl = (f"key:\n  - id: {self.tsig[0]}\n    algorithm: hmac-sha256\n"
+                       f"    secret: {self.tsig[1]}\n" + acl + f"    key: {self.tsig[0]}\n")
             conf.write_text(f"""server:
     listen: {self.addr}@{self.port}
     rundir: {self.dir}
@@ -186,7 +217,7 @@ template:
 zone:
   - domain: {o}
     file: {self.zonefile}
-{"    acl: xfr" if self.axfr_open else ""}
+{"    acl: xfr" if self.axfr_open or self.tsig else ""}
 """)
             return [need("knotd"), "-c", conf]
         if self.kind == "nsd":
@@ -208,10 +239,12 @@ zone:
     hide-version: {"yes" if self.hide_version else "no"}
 remote-control:
     control-enable: no
+{f'key:{chr(10)}    name: {self.tsig[0]}{chr(10)}    algorithm: hmac-sha256{chr(10)}    secret: "{self.tsig[1]}"' if self.tsig else ""}
 zone:
     name: {o}
     zonefile: "{self.zonefile}"
 {"    provide-xfr: 127.0.0.0/8 NOKEY" if self.axfr_open else ""}
+{f"    provide-xfr: 127.0.0.0/8 {self.tsig[0]}" if self.tsig else ""}
 """)
             return [need("nsd"), "-d", "-c", conf]
         raise ValueError(self.kind)
@@ -263,7 +296,7 @@ class Fleet:
         self.parent = None
 
     def start(self, texts=None, origins=None, axfr_open=(), parent_text=PARENT_TEXT,
-              hide_version=False, software=None):
+              hide_version=False, software=None, tsig=None):
         """texts/origins: {kind: zone text / origin} for the faults; software:
         the kind of each of the four servers instead of MEMBERS' (then
         members are keyed by NS name)."""
@@ -273,7 +306,7 @@ class Fleet:
                 kind = software[i]
             m = Member(kind, name, addr, self.port, self.workdir, texts.get(kind, zone_text()),
                        origin=origins.get(kind, ZONE), axfr_open=kind in axfr_open,
-                       hide_version=hide_version)
+                       hide_version=hide_version, tsig=tsig)
             self.members[name if software else kind] = m
         self.parent = Member("nsfleetd", "ns.test.", PARENT_ADDR, self.port,
                              self.workdir / "parent", parent_text, origin="test.")

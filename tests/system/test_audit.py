@@ -84,6 +84,8 @@ def test_text_report_and_exit_status(clean):
     (["audit.test.", "--ns", "a@127.0.0.1", "--timeout", "x"], "--timeout"),
     (["audit.test.", "--ns", "a@127.0.0.1", "--asn-table", "/nonexistent/asn"], "asn-table"),
     (["audit.test.", "--bogus"], "usage"),
+    (["audit.test.", "--ns", "a@127.0.0.1", "--tsig", "nokey"], "--tsig"),
+    (["audit.test.", "--ns", "a@127.0.0.1", "--tsig", "hmac-md5:k:c2VjcmV0"], "--tsig"),
 ])
 def test_usage_errors(args, message):
     p = subprocess.run([str(nsfleet_bin()), "audit", *args], capture_output=True, text=True,
@@ -212,3 +214,24 @@ def test_one_implementation_everywhere(fleet):
     assert problems(rep) == {("one-implementation",
                               tuple(sorted(f"{m.name}@{m.addr}#{fleet.port}"
                                            for m in fleet.members.values())))}, describe(rep)
+
+
+KEY = ("audit-key", "c2VjcmV0LWtleS1mb3ItdGhlLWF1ZGl0LXRlc3RzLTAxMjM=")
+
+
+def test_tsig_axfr_compares_whole_zones(fleet):
+    # AXFR only with the key everywhere: nothing exposed, the whole zones
+    # compared; an extra name on NSD (not among the sampled names) is found
+    text = zone_text() + "extra IN A 192.0.2.200\n"
+    fleet.start(texts={"nsd": text}, tsig=KEY)
+    rep = expect(fleet, 2, {("zone-differ", ("nsd",))}, "--tsig", f"{KEY[0]}:{KEY[1]}")
+    assert all(s["axfr_tsig"] and not s["axfr_open"] for s in rep["servers"]), rep["servers"]
+    msg = next(f["message"] for f in rep["findings"] if f["code"] == "zone-differ")
+    assert "extra.audit.test." in msg, msg
+    # without the key the difference goes unseen (only names are sampled)
+    expect(fleet, 0, set())
+    # a wrong key: every server's whole zone is left out, and said so
+    rc, rep, _ = fleet.audit("--tsig", f"hmac-sha256:{KEY[0]}:{'A' * 44}")
+    refused = [f for f in rep["findings"] if f["code"] == "axfr-tsig-refused"]
+    assert len(refused) == 4 and all(f["severity"] == "info" for f in refused), describe(rep)
+    assert rc == 0, describe(rep)

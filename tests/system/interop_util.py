@@ -59,15 +59,16 @@ def binary(name, package):
 def zone_text(serial, records):
     """example.com with this serial and these records (a list of
     "OWNER TTL TYPE RDATA" lines, owners relative to the origin)."""
+    # ns1, the SOA MNAME, is the hidden primary: not notified as an NS;
+    # ns2.example.net. is outside the zone: not notified either (logged)
     head = [f"$ORIGIN {ZONE}", "$TTL 300",
             f"@ 300 IN SOA ns1 hostmaster {serial} 3600 600 86400 300",
-            "@ 300 IN NS ns1", "@ 300 IN NS ns2"]
+            "@ 300 IN NS ns1", "@ 300 IN NS ns2.example.net."]
     return "\n".join(head + list(records)) + "\n"
 
 
 BASE_RECORDS = [
     "ns1 300 IN A 127.0.0.1",
-    "ns2 300 IN A 127.0.0.2",
     "www 300 IN A 192.0.2.10",
     "www 300 IN AAAA 2001:db8::10",
     "@ 300 IN MX 10 mail",
@@ -216,11 +217,10 @@ class NsfleetdPeer(Peer):
     """nsfleetd from a YAML config; zone file (primary) at self.zone."""
 
     def __init__(self, nsfleetd_bin, tmp_path, name, role, addr, notify=(), primaries=(),
-                 records=None, serial=None, extra_zone="", port=None, tsig=True,
-                 unsigned_from=()):
+                 records=None, serial=None, extra_zone="", port=None, tsig=True):
         """notify: (addr, port) or (addr, port, tsig) of each remote to
         NOTIFY; primaries: (addr, port); tsig: keys on the remotes and the
-        acl; unsigned_from: prefixes also allowed without a key."""
+        acl; extra_zone: YAML lines added to the zone."""
         d = tmp_path / name
         d.mkdir()
         port = port or free_port(False)
@@ -244,12 +244,9 @@ class NsfleetdPeer(Peer):
                     lines.append(f"    key: {KEY_NAME}")
         lines += ["acl:", "  - id: xfr", "    address: [ \"127.0.0.0/8\" ]",
                   f"    key: {KEY_NAME}" if tsig else "", "    action: [ transfer, notify ]"]
-        if unsigned_from:
-            lines += ["  - id: unsigned", "    address: [ " + ", ".join(
-                f"\"{a}\"" for a in unsigned_from) + " ]", "    action: [ transfer, notify ]"]
         lines += ["zone:", "  - domain: example.com", f"    role: {role}",
                   "    file: example.com.zone",
-                  "    acl: [ xfr" + (", unsigned" if unsigned_from else "") + " ]"]
+                  "    acl: [ xfr ]"]
         if role == "primary":
             lines.append("    serial-policy: keep")
         if primaries:
@@ -281,15 +278,13 @@ class NsfleetdPeer(Peer):
 
 
 def bind_secondary(tmp_path, primary_addr, primary_port, name="bind", addr=ADDR["bind"],
-                   refresh_fast=False, tsig=True):
+                   tsig=True):
     """named as a secondary of example.com from primary, TSIG on transfers
     and NOTIFY.  BIND asks IXFR first (request-ixfr yes, its default)."""
     named = binary("named", "bind9")
     d = tmp_path / name
     d.mkdir()
     port = free_port(False)
-    fast = "    min-refresh-time 1; max-refresh-time 2; min-retry-time 1; max-retry-time 2;\n" \
-        if refresh_fast else ""
     (d / "named.conf").write_text(f"""
 options {{
     directory "{d}";
@@ -320,7 +315,7 @@ zone "example.com" {{
     primaries {{ {primary_addr} port {primary_port}{f" key {KEY_NAME}" if tsig else ""}; }};
     allow-notify {{ {f"key {KEY_NAME}" if tsig else "127.0.0.0/8"}; }};
     allow-transfer {{ key {KEY_NAME}; }};
-{fast}}};
+}};
 """)
     p = Peer(name, [named, "-g", "-4", "-n", "1", "-c", d / "named.conf"], d, "127.0.0.1",
              port, src=addr)
@@ -363,6 +358,7 @@ zone "example.com" {{
     file "{zf}";
     ixfr-from-differences yes;
     max-ixfr-ratio unlimited;
+    notify-delay 0;
     notify explicit;
     also-notify {{ {notify_addr} port {notify_port} key {KEY_NAME}; }};
     allow-transfer {{ key {KEY_NAME}; }};

@@ -5,10 +5,7 @@ primary; after the primary restarts and reloads a changed zone, every
 secondary converges again by NOTIFY and IXFR (the primary's journal
 survived the restart).
 
-NSD and PowerDNS use TSIG.  BIND and the nsfleetd secondary transfer
-unsigned here: nsfleetd answers their TSIG-signed SOA queries without TSIG
-(answer.c; see test_interop_primary.py and test_interop_chain.py, where
-that case is an xfail), and this test is about the outage.
+Every transfer and NOTIFY is TSIG-signed (hmac-sha256).
 """
 
 import re
@@ -34,17 +31,14 @@ def test_fleet_survives_primary_outage(nsfleetd_bin, nsfleet, tmp_path, fleet): 
     paddr = ADDR["nsfleetd"]
     nsd = nsd_secondary(tmp_path, paddr, pport)
     pdns = pdns_secondary(tmp_path, paddr, pport)
-    bind = bind_secondary(tmp_path, paddr, pport, tsig=False)
+    bind = bind_secondary(tmp_path, paddr, pport)
     serial, records = steps[0]
-    # the nsfleetd secondary's transfers come from 127.0.0.1 (it does not
-    # bind its outgoing sockets): that address is allowed unsigned too
     primary = fleet(NsfleetdPeer(
         nsfleetd_bin, tmp_path, "primary", "primary", paddr, port=pport,
-        notify=[(nsd.addr, nsd.port), (pdns.addr, pdns.port), (bind.addr, bind.port, False),
-                (ADDR["nsfleetd2"], sport, False)],
-        unsigned_from=(bind.src + "/32", "127.0.0.1/32"), records=records, serial=serial))
+        notify=[(nsd.addr, nsd.port), (pdns.addr, pdns.port), (bind.addr, bind.port),
+                (ADDR["nsfleetd2"], sport)], records=records, serial=serial))
     sec = NsfleetdPeer(nsfleetd_bin, tmp_path, "secondary", "secondary", ADDR["nsfleetd2"],
-                       primaries=[(paddr, pport)], port=sport, tsig=False)
+                       primaries=[(paddr, pport)], port=sport)
     peers = [fleet(p) for p in (nsd, pdns, bind, sec)]
     for p in peers:
         wait_serial(p, serial)

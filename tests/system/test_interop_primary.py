@@ -12,52 +12,37 @@ from the peer's own loopback address.
 """
 
 import re
+import signal
 
 import pytest
 
 from interop_util import (ADDR, NsfleetdPeer, axfr, bind_secondary, fleet,  # noqa: F401
-                          nsd_secondary, pdns_secondary, rounds, wait_serial)
+                          nsd_secondary, pdns_secondary, rounds, wait_serial, zone_text)
 from nsfleetd_harness import free_port, nsfleetd_bin  # noqa: F401
 
-
-# nsfleetd answers a TSIG-signed SOA query unsigned (src/server/answer.c,
-# answer_query ignores the TSIG of a QUERY): BIND drops such an answer
-# ("refresh: failure trying primary ...: expected a TSIG or SIG(0)"), so it
-# never transfers from a TSIG-configured nsfleetd primary.
-ANSWER_TSIG_BUG = pytest.mark.xfail(
-    strict=True, reason="nsfleetd answers a TSIG-signed SOA query without TSIG (answer.c); "
-    "BIND refuses the answer: 'expected a TSIG or SIG(0)'")
 
 SECONDARIES = {"bind": bind_secondary, "nsd": nsd_secondary, "pdns": pdns_secondary}
 ASKS_IXFR = {"bind", "nsd", "pdns"}
 
 
-def ixfr_served(primary, peer, old, new, tsig=True):
-    """The primary's log line of an incremental IXFR old -> new to peer."""
+def ixfr_served(primary, peer, old, new):
+    """The primary's log line of an incremental, signed IXFR old -> new to
+    peer."""
     return primary.wait_log(
-        r"^.*IXFR out: zone example\.com\., peer %s@\d+, serial %d -> %d, .*%s"
-        r"incremental, \d+ changesets.*$" % (re.escape(peer.src), old, new,
-                                              "TSIG, " if tsig else ""))
+        r"^.*IXFR out: zone example\.com\., peer %s@\d+, serial %d -> %d, .*TSIG, "
+        r"incremental, \d+ changesets.*$" % (re.escape(peer.src), old, new))
 
 
-@pytest.mark.parametrize("kind", [pytest.param("bind", marks=ANSWER_TSIG_BUG), "nsd", "pdns",
-                                  "bind-without-tsig"])
+@pytest.mark.parametrize("kind", ["bind", "nsd", "pdns"])
 def test_nsfleetd_primary_to_secondary(kind, nsfleetd_bin, tmp_path, fleet):  # noqa: F811
-    """bind-without-tsig: the same with BIND and no key anywhere, so that
-    BIND's part is checked while the TSIG case fails (ANSWER_TSIG_BUG)."""
     steps = rounds()
     pport = free_port(False)
     paddr = ADDR["nsfleetd"]
-    tsig = kind != "bind-without-tsig"
-    if tsig:
-        sec = SECONDARIES[kind](tmp_path, paddr, pport)
-    else:
-        kind = "bind"
-        sec = bind_secondary(tmp_path, paddr, pport, tsig=False)
+    sec = SECONDARIES[kind](tmp_path, paddr, pport)
     serial, records = steps[0]
     primary = fleet(NsfleetdPeer(nsfleetd_bin, tmp_path, "primary", "primary", paddr,
                                  notify=[(sec.addr, sec.port)], records=records, serial=serial,
-                                 port=pport, tsig=tsig))
+                                 port=pport))
     fleet(sec)
     wait_serial(sec, serial)
     want = axfr(primary.addr, primary.port)
@@ -67,15 +52,53 @@ def test_nsfleetd_primary_to_secondary(kind, nsfleetd_bin, tmp_path, fleet):  # 
     for serial, records in steps[1:]:
         primary.publish(serial, records)
         wait_serial(sec, serial)
-        primary.wait_log(r"NOTIFY out: zone example\.com\., peer %s@%d, serial %d%s, acked"
-                         % (re.escape(sec.addr), sec.port, serial, ", TSIG" if tsig else ""))
+        primary.wait_log(r"NOTIFY out: zone example\.com\., peer %s@%d, serial %d, TSIG, acked"
+                         % (re.escape(sec.addr), sec.port, serial))
         if kind in ASKS_IXFR:
-            ixfr_served(primary, sec, old, serial, tsig)
+            ixfr_served(primary, sec, old, serial)
         want = axfr(primary.addr, primary.port)
         got = axfr(sec.addr, sec.port)
         assert got == want, (serial, sorted(got ^ want))
         old = serial
+    # the NOTIFY set: the configured secondary; of the NS, ns1 is the SOA
+    # MNAME (the primary itself) and ns2.example.net. outside the zone
+    primary.wait_log(r"NOTIFY out: zone example\.com\.: NS ns2\.example\.net\. is outside the "
+                     r"zone: not notified")
+    assert not re.search(r"NOTIFY out: zone example\.com\., peer (?!%s@%d,)"
+                         % (re.escape(sec.addr), sec.port), primary.log())
     # the first transfer is a full one, every later one incremental
     kinds = re.findall(r"(AXFR|IXFR) out: zone example\.com\., peer %s@\d+, .*"
                        % re.escape(sec.src), primary.log())
     assert kinds == ["AXFR"] + ["IXFR"] * (len(steps) - 1), kinds
+
+
+def test_notify_ns_off(nsfleetd_bin, tmp_path, fleet):  # noqa: F811
+    """notify-ns: false: the zone's NS are not even looked at."""
+    steps = rounds()
+    primary = fleet(NsfleetdPeer(nsfleetd_bin, tmp_path, "primary", "primary", ADDR["nsfleetd"],
+                                 records=steps[0][1], serial=steps[0][0],
+                                 extra_zone="    notify-ns: false\n"))
+    primary.publish(*steps[1])
+    primary.wait_log(r"reload done")
+    assert "NOTIFY out" not in primary.log()
+
+
+@pytest.mark.xfail(strict=True, reason="daemon_reload (src/server/daemon.c) does not pass the "
+                   "zone's conf to primary_reload (primary_reload_t.conf), so shrink-limit is "
+                   "not used and the guard stays at 50 %")
+def test_shrink_limit_option(nsfleetd_bin, tmp_path, fleet):  # noqa: F811
+    """shrink-limit: 90 lets a reload drop 83 % of the records; 91 % gone is
+    refused and the served version stays."""
+    steps = rounds()
+    serial, records = steps[2]  # 54 records with SOA and NS
+    primary = fleet(NsfleetdPeer(nsfleetd_bin, tmp_path, "primary", "primary", ADDR["nsfleetd"],
+                                 records=records, serial=serial,
+                                 extra_zone="    shrink-limit: 90\n"))
+    few = [r for r in records if not r.startswith(("many ", "www", "new", "_sip", "ftp"))]
+    n = len(axfr(primary.addr, primary.port))
+    assert n == 54 and len(few) == 6
+    primary.zone.write_text(zone_text(serial + 1, few[:2]))  # 5 left: 91 % gone
+    primary.proc.send_signal(signal.SIGHUP)
+    primary.wait_log(r"more than 90 % gone, shrink-limit\): refused", timeout=10)
+    assert len(axfr(primary.addr, primary.port)) == n
+    primary.publish(serial + 2, few)  # 9 left: 83 % gone, accepted

@@ -68,17 +68,17 @@ typedef struct {
 static int parse_args(int argc, char **argv, audit_args_t *a)
 {
 	static const struct option longopts[] = {
-		{"ns", required_argument, NULL, 'n'},
-		{"parent", required_argument, NULL, 'p'},
-		{"resolver", required_argument, NULL, 'r'},
-		{"port", required_argument, NULL, 'P'},
-		{"asn-table", required_argument, NULL, 'a'},
-		{"tsig", required_argument, NULL, 'k'},
-		{"timeout", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"no-color", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"ns", required_argument, NULL, 'n'},
+	    {"parent", required_argument, NULL, 'p'},
+	    {"resolver", required_argument, NULL, 'r'},
+	    {"port", required_argument, NULL, 'P'},
+	    {"asn-table", required_argument, NULL, 'a'},
+	    {"tsig", required_argument, NULL, 'k'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"no-color", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(a, 0, sizeof(*a));
 	a->port = 53;
@@ -103,8 +103,9 @@ static int parse_args(int argc, char **argv, audit_args_t *a)
 		case 'P':
 			a->port = (unsigned)strtoul(optarg, &end, 10);
 			if (*optarg == 0 || *end || a->port == 0 || a->port > 65535) {
-				fprintf(stderr, "nsfleet audit: --port: '%s' is not a port (1..65535)\n",
-					optarg);
+				fprintf(stderr,
+				        "nsfleet audit: --port: '%s' is not a port (1..65535)\n",
+				        optarg);
 				return AUDIT_EXIT_USAGE;
 			}
 			break;
@@ -118,8 +119,9 @@ static int parse_args(int argc, char **argv, audit_args_t *a)
 			a->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
 			if (*optarg == 0 || *end || a->timeout_ms < 10 || a->timeout_ms > 60000) {
 				fprintf(stderr,
-					"nsfleet audit: --timeout: '%s' is not 10..60000 milliseconds\n",
-					optarg);
+				        "nsfleet audit: --timeout: '%s' is not 10..60000 "
+				        "milliseconds\n",
+				        optarg);
 				return AUDIT_EXIT_USAGE;
 			}
 			break;
@@ -139,15 +141,15 @@ static int parse_args(int argc, char **argv, audit_args_t *a)
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "nsfleet audit: %s\n",
-			argc - optind == 0 ? "which zone? (nsfleet audit ZONE ...)"
-					   : "one zone at a time");
+		        argc - optind == 0 ? "which zone? (nsfleet audit ZONE ...)"
+		                           : "one zone at a time");
 		audit_usage(stderr);
 		return AUDIT_EXIT_USAGE;
 	}
 	a->zone = argv[optind];
 	if (a->nns == 0 && !a->parent && !a->resolver) {
 		fprintf(stderr, "nsfleet audit: nothing to ask: give --ns NAME@ADDR, --parent ADDR "
-				"or --resolver ADDR\n");
+		                "or --resolver ADDR\n");
 		return AUDIT_EXIT_USAGE;
 	}
 	return 0;
@@ -179,14 +181,14 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 		return false;
 	if (a->ss_family == AF_INET6)
 		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+		              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
 	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 }
 
 /* Adds (or finds) the server NAME at addr; NULL when the list is full. */
 static audit_server_t *server_add(audit_ctx_t *c, const char *nsname,
-				  const struct sockaddr_storage *addr, unsigned from)
+                                  const struct sockaddr_storage *addr, unsigned from)
 {
 	for (size_t i = 0; i < c->ns; i++) {
 		audit_server_t *s = &c->s[i];
@@ -215,7 +217,7 @@ static audit_server_t *server_add(audit_ctx_t *c, const char *nsname,
 
 /* NAME@ADDR[#PORT]: NAME as text with a final dot ("-": unknown). */
 static int parse_ns_arg(const char *arg, unsigned port, char *name, size_t cap,
-			struct sockaddr_storage *addr)
+                        struct sockaddr_storage *addr)
 {
 	const char *at = strchr(arg, '@');
 	if (at == NULL || at == arg)
@@ -237,8 +239,7 @@ static int parse_ns_arg(const char *arg, unsigned port, char *name, size_t cap,
 
 static audit_timing_t timing(const audit_args_t *a)
 {
-	audit_timing_t t = {a->timeout_ms, 3, a->timeout_ms * 3, a->timeout_ms * 20,
-			    64u << 20};
+	audit_timing_t t = {a->timeout_ms, 3, a->timeout_ms * 3, a->timeout_ms * 20, 64u << 20};
 	return t;
 }
 
@@ -302,8 +303,8 @@ static void build_sample_queries(audit_ctx_t *c, size_t from, qlist_t *l)
 		for (size_t k = from; k < c->nsamples; k++) {
 			memset(&s->sa[k], 0, sizeof(s->sa[k]));
 			if (audit_query_init(&s->sq[k], (const struct sockaddr *)&s->addr,
-					     AUDIT_TR_UDP, c->samples[k].name, c->samples[k].type,
-					     RRCLASS_IN, &opt) == 0)
+			                     AUDIT_TR_UDP, c->samples[k].name, c->samples[k].type,
+			                     RRCLASS_IN, &opt) == 0)
 				ql_push(l, &s->sq[k]);
 			else
 				s->sq[k].status = AUDIT_Q_MALFORMED;
@@ -331,21 +332,20 @@ static void build_probes(audit_ctx_t *c, audit_server_t *s, qlist_t *l)
 		uint16_t type, cls;
 		const audit_qopt_t *opt;
 	} t[] = {
-		{AP_SOA_UDP, AUDIT_TR_UDP, c->zone, RRTYPE_SOA, RRCLASS_IN, &edns},
-		{AP_SOA_TCP, AUDIT_TR_TCP, c->zone, RRTYPE_SOA, RRCLASS_IN, &edns},
-		{AP_SOA_PLAIN, AUDIT_TR_UDP, c->zone, RRTYPE_SOA, RRCLASS_IN, &plain},
-		{AP_EDNS1, AUDIT_TR_UDP, c->zone, RRTYPE_SOA, RRCLASS_IN, &edns1},
-		{AP_NS, AUDIT_TR_UDP, c->zone, RRTYPE_NS, RRCLASS_IN, &plain},
-		{AP_DNSKEY, AUDIT_TR_TCP, c->zone, RRTYPE_DNSKEY, RRCLASS_IN, &dnssec},
-		{AP_AXFR, AUDIT_TR_AXFR, c->zone, RRTYPE_AXFR, RRCLASS_IN, &plain},
-		{AP_RECURSE, AUDIT_TR_UDP, outside, RRTYPE_A, RRCLASS_IN, &rd},
-		{AP_VERSION_BIND, AUDIT_TR_UDP, vb, RRTYPE_TXT, RRCLASS_CH, &plain},
-		{AP_ID_SERVER, AUDIT_TR_UDP, ids, RRTYPE_TXT, RRCLASS_CH, &plain},
+	    {AP_SOA_UDP, AUDIT_TR_UDP, c->zone, RRTYPE_SOA, RRCLASS_IN, &edns},
+	    {AP_SOA_TCP, AUDIT_TR_TCP, c->zone, RRTYPE_SOA, RRCLASS_IN, &edns},
+	    {AP_SOA_PLAIN, AUDIT_TR_UDP, c->zone, RRTYPE_SOA, RRCLASS_IN, &plain},
+	    {AP_EDNS1, AUDIT_TR_UDP, c->zone, RRTYPE_SOA, RRCLASS_IN, &edns1},
+	    {AP_NS, AUDIT_TR_UDP, c->zone, RRTYPE_NS, RRCLASS_IN, &plain},
+	    {AP_DNSKEY, AUDIT_TR_TCP, c->zone, RRTYPE_DNSKEY, RRCLASS_IN, &dnssec},
+	    {AP_AXFR, AUDIT_TR_AXFR, c->zone, RRTYPE_AXFR, RRCLASS_IN, &plain},
+	    {AP_RECURSE, AUDIT_TR_UDP, outside, RRTYPE_A, RRCLASS_IN, &rd},
+	    {AP_VERSION_BIND, AUDIT_TR_UDP, vb, RRTYPE_TXT, RRCLASS_CH, &plain},
+	    {AP_ID_SERVER, AUDIT_TR_UDP, ids, RRTYPE_TXT, RRCLASS_CH, &plain},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		audit_query_t *q = &s->q[t[i].ap];
-		if (audit_query_init(q, sa, t[i].tr, t[i].name, t[i].type, t[i].cls, t[i].opt) ==
-		    0)
+		if (audit_query_init(q, sa, t[i].tr, t[i].name, t[i].type, t[i].cls, t[i].opt) == 0)
 			ql_push(l, q);
 		else
 			q->status = AUDIT_Q_MALFORMED;
@@ -353,7 +353,7 @@ static void build_probes(audit_ctx_t *c, audit_server_t *s, qlist_t *l)
 	if (c->tsig) {
 		audit_query_t *q = &s->q[AP_AXFR_TSIG];
 		if (audit_query_init(q, sa, AUDIT_TR_AXFR, c->zone, RRTYPE_AXFR, RRCLASS_IN,
-				     &plain) == 0 &&
+		                     &plain) == 0 &&
 		    audit_query_sign(q, c->tsig, c->now) == 0)
 			ql_push(l, q);
 	}
@@ -398,8 +398,7 @@ typedef struct {
 	size_t naddrs;
 } discovery_t;
 
-static void glue_add(discovery_t *d, const char *name, int family, const uint8_t *a,
-		     unsigned port)
+static void glue_add(discovery_t *d, const char *name, int family, const uint8_t *a, unsigned port)
 {
 	audit_glue_t g;
 	memset(&g, 0, sizeof(g));
@@ -416,7 +415,8 @@ static void glue_add(discovery_t *d, const char *name, int family, const uint8_t
 		s4->sin_port = htons((uint16_t)port);
 	}
 	for (size_t i = 0; i < d->naddrs; i++)
-		if (strcasecmp(d->addrs[i].name, name) == 0 && same_addr(&d->addrs[i].addr, &g.addr))
+		if (strcasecmp(d->addrs[i].name, name) == 0 &&
+		    same_addr(&d->addrs[i].addr, &g.addr))
 			return;
 	audit_glue_t *v = realloc(d->addrs, (d->naddrs + 1) * sizeof(*v));
 	if (v == NULL)
@@ -431,9 +431,8 @@ static void glue_add(discovery_t *d, const char *name, int family, const uint8_t
  * authority section, A/AAAA RRs in the additional section.  glue_lines
  * collects "name A addr" texts when not NULL (the parent's glue).
  */
-static int read_delegation(audit_ctx_t *c, const audit_query_t *q, discovery_t *d,
-			   unsigned port, char ***ns_out, size_t *nns_out, char ***glue_lines,
-			   size_t *nglue)
+static int read_delegation(audit_ctx_t *c, const audit_query_t *q, discovery_t *d, unsigned port,
+                           char ***ns_out, size_t *nns_out, char ***glue_lines, size_t *nglue)
 {
 	msg_t m;
 	if (audit_query_msg(q, &m) != 0)
@@ -451,7 +450,7 @@ static int read_delegation(audit_ctx_t *c, const audit_query_t *q, discovery_t *
 			set_add(ns_out, nns_out, name);
 			set_add(&d->names, &d->nnames, name);
 		} else if ((rr.type == RRTYPE_A || rr.type == RRTYPE_AAAA) &&
-			   rr.section == MSG_SEC_ADDITIONAL) {
+		           rr.section == MSG_SEC_ADDITIONAL) {
 			name_to_lower(rr.owner);
 			name_to_text(rr.owner, name, sizeof(name));
 			glue_add(d, name, rr.type == RRTYPE_A ? AF_INET : AF_INET6, rr.rdata, port);
@@ -459,7 +458,7 @@ static int read_delegation(audit_ctx_t *c, const audit_query_t *q, discovery_t *
 				char line[NAME_TEXT_MAXLEN + 80], at[64];
 				rdata_to_text(rr.type, rr.rdata, rr.rdlen, at, sizeof(at));
 				if (snprintf(line, sizeof(line), "%s %s %s", name,
-					     rr.type == RRTYPE_A ? "A" : "AAAA", at) > 0)
+				             rr.type == RRTYPE_A ? "A" : "AAAA", at) > 0)
 					set_add(glue_lines, nglue, line);
 			}
 		}
@@ -497,7 +496,7 @@ static char *set_join(char **v, size_t n)
  * ERR_NOTFOUND.
  */
 static int parent_via_resolver(audit_ctx_t *c, const struct sockaddr_storage *res,
-			       const audit_timing_t *t, unsigned port, struct sockaddr_storage *out)
+                               const audit_timing_t *t, unsigned port, struct sockaddr_storage *out)
 {
 	if (name_labels(c->zone) == 0)
 		return ERR_NOTFOUND;
@@ -510,7 +509,7 @@ static int parent_via_resolver(audit_ctx_t *c, const struct sockaddr_storage *re
 	/* 1: the parent zone's apex (the owner of an SOA in the answer or
 	 * authority section of SOA? parent-name) */
 	if (audit_query_init(&q, (const struct sockaddr *)res, AUDIT_TR_UDP, pname, RRTYPE_SOA,
-			     RRCLASS_IN, &rdo) != 0)
+	                     RRCLASS_IN, &rdo) != 0)
 		return ERR_NOTFOUND;
 	audit_query_t *qp = &q;
 	audit_net_run(&qp, 1, t);
@@ -532,7 +531,7 @@ static int parent_via_resolver(audit_ctx_t *c, const struct sockaddr_storage *re
 	uint8_t nsname[NAME_MAXLEN];
 	found = false;
 	if (audit_query_init(&q, (const struct sockaddr *)res, AUDIT_TR_UDP, papex, RRTYPE_NS,
-			     RRCLASS_IN, &rdo) != 0)
+	                     RRCLASS_IN, &rdo) != 0)
 		return ERR_NOTFOUND;
 	audit_net_run(&qp, 1, t);
 	if (audit_query_msg(&q, &m) == 0) {
@@ -549,7 +548,7 @@ static int parent_via_resolver(audit_ctx_t *c, const struct sockaddr_storage *re
 	/* 3: its address */
 	found = false;
 	if (audit_query_init(&q, (const struct sockaddr *)res, AUDIT_TR_UDP, nsname, RRTYPE_A,
-			     RRCLASS_IN, &rdo) != 0)
+	                     RRCLASS_IN, &rdo) != 0)
 		return ERR_NOTFOUND;
 	audit_net_run(&qp, 1, t);
 	if (audit_query_msg(&q, &m) == 0) {
@@ -578,7 +577,7 @@ static bool given_by_hand(const audit_ctx_t *c, const char *name)
 }
 
 static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t *t,
-		     const struct sockaddr_storage *parent, const struct sockaddr_storage *res)
+                     const struct sockaddr_storage *parent, const struct sockaddr_storage *res)
 {
 	discovery_t d = {0};
 	qlist_t l = {0};
@@ -589,15 +588,15 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 	audit_query_t *cq = calloc(ncli ? ncli : 1, sizeof(*cq));
 	for (size_t i = 0; cq && i < ncli; i++)
 		if (audit_query_init(&cq[i], (const struct sockaddr *)&c->s[i].addr, AUDIT_TR_UDP,
-				     c->zone, RRTYPE_NS, RRCLASS_IN, &plain) == 0)
+		                     c->zone, RRTYPE_NS, RRCLASS_IN, &plain) == 0)
 			ql_push(&l, &cq[i]);
 	bool ask_parent = parent != NULL;
 	if (ask_parent) {
 		if (audit_query_init(&pns, (const struct sockaddr *)parent, AUDIT_TR_UDP, c->zone,
-				     RRTYPE_NS, RRCLASS_IN, &plain) == 0)
+		                     RRTYPE_NS, RRCLASS_IN, &plain) == 0)
 			ql_push(&l, &pns);
 		if (audit_query_init(&pds, (const struct sockaddr *)parent, AUDIT_TR_UDP, c->zone,
-				     RRTYPE_DS, RRCLASS_IN, &dnssec) == 0)
+		                     RRTYPE_DS, RRCLASS_IN, &dnssec) == 0)
 			ql_push(&l, &pds);
 	}
 	audit_net_run(l.v, l.n, t);
@@ -678,10 +677,10 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 		if (to == NULL)
 			continue;
 		if (audit_query_init(&aq[2 * k], (const struct sockaddr *)to, AUDIT_TR_UDP, w,
-				     RRTYPE_A, RRCLASS_IN, opt) == 0)
+		                     RRTYPE_A, RRCLASS_IN, opt) == 0)
 			ql_push(&l, &aq[2 * k]);
 		if (audit_query_init(&aq[2 * k + 1], (const struct sockaddr *)to, AUDIT_TR_UDP, w,
-				     RRTYPE_AAAA, RRCLASS_IN, opt) == 0)
+		                     RRTYPE_AAAA, RRCLASS_IN, opt) == 0)
 			ql_push(&l, &aq[2 * k + 1]);
 	}
 	audit_net_run(l.v, l.n, t);
@@ -723,12 +722,12 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 				known = true;
 		if (!known)
 			audit_add(&c->findings, res ? AUDIT_ERROR : AUDIT_WARNING, "discovery",
-				  "ns-no-address",
-				  res ? "the name must resolve: fix its A/AAAA records"
-				      : "give its address with --ns NAME@ADDR, or --resolver ADDR",
-				  "NS %s has no address %s", d.names[k],
-				  res ? "(the resolver found none)"
-				      : "known (not in the zone, and no --resolver to ask)");
+			          "ns-no-address",
+			          res ? "the name must resolve: fix its A/AAAA records"
+			              : "give its address with --ns NAME@ADDR, or --resolver ADDR",
+			          "NS %s has no address %s", d.names[k],
+			          res ? "(the resolver found none)"
+			              : "known (not in the zone, and no --resolver to ask)");
 	}
 	/* which servers the parent names */
 	if (c->parent_ns_set)
@@ -916,15 +915,15 @@ int cmd_audit(int argc, char **argv)
 		struct sockaddr_storage sa;
 		if (parse_ns_arg(a.ns[i], a.port, name, sizeof(name), &sa) != 0) {
 			fprintf(stderr,
-				"nsfleet audit: --ns '%s': expected NAME@ADDR[#PORT], e.g. "
-				"ns1.example.com@192.0.2.1 or ns1.example.com@2001:db8::1#5300\n",
-				a.ns[i]);
+			        "nsfleet audit: --ns '%s': expected NAME@ADDR[#PORT], e.g. "
+			        "ns1.example.com@192.0.2.1 or ns1.example.com@2001:db8::1#5300\n",
+			        a.ns[i]);
 			rc = AUDIT_EXIT_USAGE;
 			goto out;
 		}
 		if (server_add(&c, name, &sa, AUDIT_FROM_CLI) == NULL) {
 			fprintf(stderr, "nsfleet audit: more than %d nameservers\n",
-				AUDIT_MAX_SERVERS);
+			        AUDIT_MAX_SERVERS);
 			rc = AUDIT_EXIT_USAGE;
 			goto out;
 		}
@@ -935,7 +934,7 @@ int cmd_audit(int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		if (vals[i] && audit_addr_parse(vals[i], 53, dst[i]) != 0) {
 			fprintf(stderr, "nsfleet audit: %s '%s': expected ADDR[#PORT]\n", which[i],
-				vals[i]);
+			        vals[i]);
 			rc = AUDIT_EXIT_USAGE;
 			goto out;
 		}
@@ -944,7 +943,7 @@ int cmd_audit(int argc, char **argv)
 	if (a.tsig) {
 		if (audit_tsig_parse(a.tsig, &key, secret, sizeof(secret)) != 0) {
 			fprintf(stderr, "nsfleet audit: --tsig: expected [ALG:]NAME:SECRET (ALG "
-					"hmac-sha1..hmac-sha512, SECRET base64)\n");
+			                "hmac-sha1..hmac-sha512, SECRET base64)\n");
 			rc = AUDIT_EXIT_USAGE;
 			goto out;
 		}
@@ -963,9 +962,9 @@ int cmd_audit(int argc, char **argv)
 			pp = &parent;
 		else
 			audit_add(&c.findings, AUDIT_WARNING, "parent", "parent-not-found",
-				  "give a server of the parent zone with --parent ADDR",
-				  "the resolver did not lead to a server of the parent zone: "
-				  "delegation checks skipped");
+			          "give a server of the parent zone with --parent ADDR",
+			          "the resolver did not lead to a server of the parent zone: "
+			          "delegation checks skipped");
 	}
 	c.has_parent = pp != NULL;
 	if (pp) {
@@ -973,7 +972,7 @@ int cmd_audit(int argc, char **argv)
 		audit_addr_text((const struct sockaddr *)pp, at, sizeof(at));
 		if (addr_port(pp) != 53)
 			snprintf(c.parent_label, sizeof(c.parent_label), "parent %s#%u", at,
-				 addr_port(pp));
+			         addr_port(pp));
 		else
 			snprintf(c.parent_label, sizeof(c.parent_label), "parent %s", at);
 	}

@@ -40,10 +40,10 @@ typedef enum { AUDIT_INFO = 0, AUDIT_WARNING = 1, AUDIT_ERROR = 2 } audit_sev_t;
 
 typedef struct {
 	audit_sev_t sev;
-	char *check;   /* the check's family: "count", "lame", "serial", ... */
-	char *code;    /* stable identifier for scripts: "lame-refused", ... */
-	char *msg;     /* what was seen */
-	char *advice;  /* what to do (may be NULL) */
+	char *check;  /* the check's family: "count", "lame", "serial", ... */
+	char *code;   /* stable identifier for scripts: "lame-refused", ... */
+	char *msg;    /* what was seen */
+	char *advice; /* what to do (may be NULL) */
 	char **servers;
 	size_t nservers;
 } audit_finding_t;
@@ -57,7 +57,7 @@ typedef struct {
  * (the audit then reports fewer findings; it never crashes). */
 __attribute__((format(printf, 6, 7))) audit_finding_t *
 audit_add(audit_findings_t *f, audit_sev_t sev, const char *check, const char *code,
-	  const char *advice, const char *fmt, ...);
+          const char *advice, const char *fmt, ...);
 /* Adds a server label (copied) to a finding; f may be NULL. */
 void audit_finding_server(audit_finding_t *f, const char *label);
 void audit_findings_free(audit_findings_t *f);
@@ -98,7 +98,7 @@ int audit_rule_ttl(uint32_t ttl);
 /* SOA timers against RFC 1912 §2.2 / RIPE-203 practice: appends findings
  * labelled with the servers in labels[0..nlabels). */
 void audit_rule_soa_timers(uint32_t refresh, uint32_t retry, uint32_t expire, uint32_t minimum,
-			   const char *const *labels, size_t nlabels, audit_findings_t *f);
+                           const char *const *labels, size_t nlabels, audit_findings_t *f);
 
 /* RRSIG expiration horizon: seconds left (RFC 4034 §3.1.5 serial-number
  * arithmetic on 32-bit times) of expiration relative to now; negative when
@@ -112,7 +112,7 @@ int audit_rule_sig_left(int64_t left);
  * the digest to out (>= 48 octets) and its length to *outlen.  0, ERR_INVAL
  * for another digest type, or ERR_MALFORMED. */
 int audit_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dnskey_len,
-		    uint8_t digest_type, uint8_t *out, size_t *outlen);
+                    uint8_t digest_type, uint8_t *out, size_t *outlen);
 /* Key tag of a DNSKEY rdata (RFC 4034 Appendix B). */
 uint16_t audit_key_tag(const uint8_t *dnskey, size_t len);
 
@@ -138,8 +138,8 @@ typedef struct {
  * audit_asn_free frees it on every path.
  */
 __attribute__((warn_unused_result)) int audit_asn_parse(const char *text, size_t len,
-							const char *file, audit_asn_table_t *t,
-							char *err, size_t cap);
+                                                        const char *file, audit_asn_table_t *t,
+                                                        char *err, size_t cap);
 /* The ASN of the longest prefix holding the address, or 0 for none. */
 uint32_t audit_asn_lookup(const audit_asn_table_t *t, int family, const uint8_t *addr);
 void audit_asn_free(audit_asn_table_t *t);
@@ -179,23 +179,23 @@ typedef struct audit_query {
 	bool no_question;
 	/* results */
 	audit_qstatus_t status;
-	char why[96];      /* for NETERR/MALFORMED: what happened */
-	uint8_t *resp;     /* the (first) answer message, malloc */
+	char why[96];  /* for NETERR/MALFORMED: what happened */
+	uint8_t *resp; /* the (first) answer message, malloc */
 	size_t resp_len;
-	uint8_t **msgs;    /* AXFR: every message, malloc */
+	uint8_t **msgs; /* AXFR: every message, malloc */
 	size_t *msg_lens;
 	size_t nmsgs;
 	bool axfr_complete; /* AXFR ended with the closing SOA */
 	double rtt_ms;
-	tsig_ctx_t *tsig;  /* set by audit_query_sign (malloc) */
-	void *priv;        /* the engine's state while running */
+	tsig_ctx_t *tsig; /* set by audit_query_sign (malloc) */
+	void *priv;       /* the engine's state while running */
 } audit_query_t;
 
 /* Prepares q for addr (copied) with a fresh random id.  0 or a negative
  * error from the message builder. */
 int audit_query_init(audit_query_t *q, const struct sockaddr *addr, audit_transport_t tr,
-		     const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-		     const audit_qopt_t *opt);
+                     const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+                     const audit_qopt_t *opt);
 void audit_query_free(audit_query_t *q);
 
 /* Signs q's request with key (TSIG, RFC 8945) at time now; the answer is
@@ -234,14 +234,14 @@ int audit_addr_parse(const char *s, uint16_t default_port, struct sockaddr_stora
 
 /* The fixed probes every server gets (audit.c builds them). */
 enum {
-	AP_SOA_UDP,   /* SOA, EDNS0 with DO and NSID */
-	AP_SOA_TCP,   /* SOA over TCP */
-	AP_SOA_PLAIN, /* SOA without EDNS */
-	AP_EDNS1,     /* SOA with EDNS version 1: BADVERS expected (RFC 6891 §6.1.3) */
-	AP_NS,        /* the NS RRset */
-	AP_DNSKEY,    /* DNSKEY with DO */
-	AP_AXFR,      /* AXFR without TSIG (exposure, whole-zone comparison) */
-	AP_RECURSE,   /* RD=1 for a name outside the zone */
+	AP_SOA_UDP,      /* SOA, EDNS0 with DO and NSID */
+	AP_SOA_TCP,      /* SOA over TCP */
+	AP_SOA_PLAIN,    /* SOA without EDNS */
+	AP_EDNS1,        /* SOA with EDNS version 1: BADVERS expected (RFC 6891 §6.1.3) */
+	AP_NS,           /* the NS RRset */
+	AP_DNSKEY,       /* DNSKEY with DO */
+	AP_AXFR,         /* AXFR without TSIG (exposure, whole-zone comparison) */
+	AP_RECURSE,      /* RD=1 for a name outside the zone */
 	AP_VERSION_BIND, /* CH TXT version.bind */
 	AP_ID_SERVER,    /* CH TXT id.server (RFC 4892) */
 	AP_AXFR_TSIG,    /* AXFR signed with --tsig (whole-zone comparison) */
@@ -262,9 +262,9 @@ typedef struct {
 
 /* What a server's answer to a sample says, normalised for comparison. */
 typedef struct {
-	bool ok;       /* an authoritative answer came */
-	char *key;     /* rcode and the sorted RRs without TTLs (malloc) */
-	uint32_t ttl;  /* of the RRset asked for (0 when none) */
+	bool ok;      /* an authoritative answer came */
+	char *key;    /* rcode and the sorted RRs without TTLs (malloc) */
+	uint32_t ttl; /* of the RRset asked for (0 when none) */
 	bool has_ttl;
 	uint16_t ttl_type; /* the type whose TTL that is (CNAME for an alias) */
 } audit_answer_t;
@@ -288,7 +288,7 @@ typedef struct {
 	uint32_t soa_refresh, soa_retry, soa_expire, soa_minimum;
 	char *ns_set; /* sorted NS names, " "-separated (malloc) */
 	char *dnskey_set;
-	bool axfr_ok; /* a complete AXFR without TSIG */
+	bool axfr_ok;      /* a complete AXFR without TSIG */
 	bool axfr_tsig_ok; /* a complete AXFR with --tsig, verified */
 	char software[32];
 	const char *software_by; /* "version.bind", "behaviour" or NULL */

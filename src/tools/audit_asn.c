@@ -25,14 +25,14 @@
 #include "common/err.h"
 #include "tools/audit.h"
 
-static int fail(char *err, size_t cap, const char *file, size_t line, size_t col,
-		const char *what, const char *tok, size_t toklen)
+static int fail(char *err, size_t cap, const char *file, size_t line, size_t col, const char *what,
+                const char *tok, size_t toklen)
 {
 	if (toklen > 40)
 		toklen = 40;
 	if (tok)
 		snprintf(err, cap, "%s:%zu:%zu: %s '%.*s'", file, line, col, what, (int)toklen,
-			 tok);
+		         tok);
 	else
 		snprintf(err, cap, "%s:%zu:%zu: %s", file, line, col, what);
 	return ERR_SYNTAX;
@@ -77,7 +77,7 @@ static bool number(const char *s, size_t len, uint64_t max, uint64_t *out)
 }
 
 static int parse_line(const char *s, size_t len, const char *file, size_t line,
-		      audit_asn_table_t *t, char *err, size_t cap)
+                      audit_asn_table_t *t, char *err, size_t cap)
 {
 	size_t i = 0;
 	while (i < len && is_space(s[i]))
@@ -115,14 +115,14 @@ static int parse_line(const char *s, size_t len, const char *file, size_t line,
 	size_t blen = plen - alen - 1;
 	if (!number(slash + 1, blen, maxbits, &bits))
 		return fail(err, cap, file, line, p0 + alen + 2,
-			    e.family == AF_INET ? "bad prefix length (0..32)"
-						: "bad prefix length (0..128)",
-			    slash + 1, blen);
+		            e.family == AF_INET ? "bad prefix length (0..32)"
+		                                : "bad prefix length (0..128)",
+		            slash + 1, blen);
 	e.bits = (uint8_t)bits;
 	for (unsigned b = (unsigned)bits; b < maxbits; b++)
 		if (e.prefix[b / 8] & (0x80 >> (b % 8)))
 			return fail(err, cap, file, line, p0 + 1, "bits set past the prefix length",
-				    ptok, plen);
+			            ptok, plen);
 	/* the ASN */
 	while (i < len && is_space(s[i]))
 		i++;
@@ -151,8 +151,8 @@ static int parse_line(const char *s, size_t len, const char *file, size_t line,
 	return rc;
 }
 
-int audit_asn_parse(const char *text, size_t len, const char *file, audit_asn_table_t *t,
-		    char *err, size_t cap)
+int audit_asn_parse(const char *text, size_t len, const char *file, audit_asn_table_t *t, char *err,
+                    size_t cap)
 {
 	size_t line = 1, pos = 0;
 	while (pos < len) {

@@ -102,8 +102,8 @@ static void rr_line(const msg_rr_t *rr, char *buf, size_t cap)
 static const char *rcode_name(unsigned rc)
 {
 	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					    "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-					    "NXRRSET", "NOTAUTH", "NOTZONE"};
+	                                    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	                                    "NXRRSET", "NOTAUTH", "NOTZONE"};
 	if (rc < sizeof(names) / sizeof(names[0]))
 		return names[rc];
 	if (rc == 16)
@@ -215,8 +215,7 @@ void audit_check_server(audit_ctx_t *c, audit_server_t *s)
 	sv_free(&v);
 	const audit_query_t *ax = &s->q[AP_AXFR];
 	if (ax->status == AUDIT_Q_OK && ax->axfr_complete && ax->nmsgs > 0 &&
-	    msg_parse(&m, ax->msgs[0], ax->msg_lens[0]) == 0 &&
-	    msg_rcode(&m) == MSG_RCODE_NOERROR)
+	    msg_parse(&m, ax->msgs[0], ax->msg_lens[0]) == 0 && msg_rcode(&m) == MSG_RCODE_NOERROR)
 		s->axfr_ok = true;
 	audit_query_t *axt = &s->q[AP_AXFR_TSIG];
 	if (axt->tsig && axt->status == AUDIT_Q_OK && axt->axfr_complete && axt->nmsgs > 0 &&
@@ -238,7 +237,7 @@ void audit_check_samples(audit_ctx_t *c, audit_server_t *s, size_t from)
 			continue;
 		unsigned rc = msg_rcode(&m);
 		a->ok = (m.flags & MSG_FLAG_AA) &&
-			(rc == MSG_RCODE_NOERROR || rc == MSG_RCODE_NXDOMAIN);
+		        (rc == MSG_RCODE_NOERROR || rc == MSG_RCODE_NXDOMAIN);
 		strv_t v = {0};
 		msg_iter_t it;
 		msg_rr_t rr;
@@ -261,7 +260,7 @@ void audit_check_samples(audit_ctx_t *c, audit_server_t *s, size_t from)
 		a->key = malloc(len);
 		if (a->key)
 			snprintf(a->key, len, "%s%s%s", rcode_name(rc), body && *body ? ": " : "",
-				 body ? body : "");
+			         body ? body : "");
 		free(body);
 	}
 }
@@ -274,7 +273,7 @@ void audit_check_samples(audit_ctx_t *c, audit_server_t *s, size_t from)
 typedef const char *(*key_fn)(const audit_ctx_t *c, size_t server, size_t arg);
 
 static size_t group(const audit_ctx_t *c, const size_t *idx, size_t n, key_fn key, size_t arg,
-		    size_t *grp, size_t *ngroups)
+                    size_t *grp, size_t *ngroups)
 {
 	size_t ng = 0, best = 0, bestn = 0;
 	size_t *rep = calloc(n ? n : 1, sizeof(*rep));
@@ -352,9 +351,9 @@ static void check_lame(audit_ctx_t *c, audit_server_t *s)
 	if (!s->answers) {
 		const char *why = u->status == AUDIT_Q_TIMEOUT ? "no answer (timeout)" : u->why;
 		e = audit_add(f, AUDIT_ERROR, "lame", "no-answer",
-			      "check that the server runs and that UDP and TCP port 53 reach it",
-			      "no usable answer to the SOA query: UDP: %s; TCP: %s", why,
-			      t->status == AUDIT_Q_TIMEOUT ? "timeout" : t->why);
+		              "check that the server runs and that UDP and TCP port 53 reach it",
+		              "no usable answer to the SOA query: UDP: %s; TCP: %s", why,
+		              t->status == AUDIT_Q_TIMEOUT ? "timeout" : t->why);
 		audit_finding_server(e, s->label);
 		return;
 	}
@@ -367,70 +366,71 @@ static void check_lame(audit_ctx_t *c, audit_server_t *s)
 		unsigned rc = msg_rcode(&m);
 		if (rc == MSG_RCODE_REFUSED)
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-refused",
-				      "load the zone on this server or remove it from the NS RRset "
-				      "and the delegation",
-				      "lame: REFUSED for the zone (the server does not serve it)");
+			              "load the zone on this server or remove it from the NS RRset "
+			              "and the delegation",
+			              "lame: REFUSED for the zone (the server does not serve it)");
 		else if (rc == MSG_RCODE_SERVFAIL)
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-servfail",
-				      "check the server's log: the zone failed to load or expired",
-				      "lame: SERVFAIL for the zone's SOA");
+			              "check the server's log: the zone failed to load or expired",
+			              "lame: SERVFAIL for the zone's SOA");
 		else if (rc != MSG_RCODE_NOERROR)
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-rcode",
-				      "load the zone on this server or remove it from the NS RRset",
-				      "lame: %s for the zone's SOA", rcode_name(rc));
+			              "load the zone on this server or remove it from the NS RRset",
+			              "lame: %s for the zone's SOA", rcode_name(rc));
 		else if (!(m.flags & MSG_FLAG_AA))
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-not-authoritative",
-				      "the server answers without authority (AA): load the zone "
-				      "on it, or remove it from the NS RRset",
-				      "lame: the SOA answer is not authoritative (no AA flag)");
+			              "the server answers without authority (AA): load the zone "
+			              "on it, or remove it from the NS RRset",
+			              "lame: the SOA answer is not authoritative (no AA flag)");
 		else
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-no-soa",
-				      "the zone's apex must have an SOA on every server",
-				      "lame: an authoritative answer without the zone's SOA");
+			              "the zone's apex must have an SOA on every server",
+			              "lame: an authoritative answer without the zone's SOA");
 		audit_finding_server(e, s->label);
 		return;
 	}
 	if (u->status != AUDIT_Q_OK)
 		audit_finding_server(
-			audit_add(f, AUDIT_ERROR, "lame", "no-udp",
-				  "open UDP port 53: nearly every query comes over UDP",
-				  "answers over TCP but not over UDP (%s)",
-				  u->status == AUDIT_Q_TIMEOUT ? "timeout" : u->why),
-			s->label);
+		    audit_add(f, AUDIT_ERROR, "lame", "no-udp",
+		              "open UDP port 53: nearly every query comes over UDP",
+		              "answers over TCP but not over UDP (%s)",
+		              u->status == AUDIT_Q_TIMEOUT ? "timeout" : u->why),
+		    s->label);
 	if (t->status != AUDIT_Q_OK)
 		audit_finding_server(
-			audit_add(f, AUDIT_ERROR, "lame", "no-tcp",
-				  "open TCP port 53: RFC 7766 makes TCP mandatory (large answers, "
-				  "DNSSEC, truncation fall back to it)",
-				  "no answer over TCP (%s)",
-				  t->status == AUDIT_Q_TIMEOUT ? "timeout" : t->why),
-			s->label);
+		    audit_add(f, AUDIT_ERROR, "lame", "no-tcp",
+		              "open TCP port 53: RFC 7766 makes TCP mandatory (large answers, "
+		              "DNSSEC, truncation fall back to it)",
+		              "no answer over TCP (%s)",
+		              t->status == AUDIT_Q_TIMEOUT ? "timeout" : t->why),
+		    s->label);
 	/* EDNS (RFC 6891): an EDNS query must get an OPT back, version 1 BADVERS */
 	if (u->status == AUDIT_Q_OK && audit_query_msg(u, &m) == 0 &&
 	    (!m.has_edns || msg_rcode(&m) == MSG_RCODE_FORMERR))
 		audit_finding_server(
-			audit_add(f, AUDIT_WARNING, "edns", "edns-broken",
-				  "upgrade or fix the server (or the middlebox in front of it): "
-				  "without EDNS answers are limited to 512 octets and DNSSEC fails",
-				  "an EDNS query is answered %s",
-				  m.has_edns ? "FORMERR" : "without an OPT record"),
-			s->label);
+		    audit_add(f, AUDIT_WARNING, "edns", "edns-broken",
+		              "upgrade or fix the server (or the middlebox in front of it): "
+		              "without EDNS answers are limited to 512 octets and DNSSEC fails",
+		              "an EDNS query is answered %s",
+		              m.has_edns ? "FORMERR" : "without an OPT record"),
+		    s->label);
 	const audit_query_t *v1 = &s->q[AP_EDNS1];
 	if (v1->status != AUDIT_Q_OK)
 		audit_finding_server(
-			audit_add(f, AUDIT_WARNING, "edns", "edns-version-dropped",
-				  "answer EDNS versions it does not know with BADVERS (RFC 6891 "
-				  "§6.1.3); a firewall dropping them breaks future EDNS",
-				  "no answer to an EDNS version 1 query (%s)",
-				  v1->status == AUDIT_Q_TIMEOUT ? "timeout" : v1->why),
-			s->label);
+		    audit_add(f, AUDIT_WARNING, "edns", "edns-version-dropped",
+		              "answer EDNS versions it does not know with BADVERS (RFC 6891 "
+		              "§6.1.3); a firewall dropping them breaks future EDNS",
+		              "no answer to an EDNS version 1 query (%s)",
+		              v1->status == AUDIT_Q_TIMEOUT ? "timeout" : v1->why),
+		    s->label);
 	else if (audit_query_msg(v1, &m) == 0 && msg_rcode(&m) != MSG_RCODE_BADVERS)
-		audit_finding_server(audit_add(f, AUDIT_WARNING, "edns", "edns-version-ignored",
-					       "answer EDNS versions it does not know with BADVERS "
-					       "(RFC 6891 §6.1.3)",
-					       "an EDNS version 1 query is answered %s, not BADVERS",
-					       rcode_name(msg_rcode(&m))),
-				     s->label);
+		audit_finding_server(
+		    audit_add(f, AUDIT_WARNING, "edns", "edns-version-ignored",
+		              "answer EDNS versions it does not know with BADVERS "
+		              "(RFC 6891 §6.1.3)",
+		              "an EDNS version 1 query is answered %s, not BADVERS",
+		              rcode_name(msg_rcode(&m))),
+		    s->label);
 }
 
 static void check_count(audit_ctx_t *c)
@@ -449,14 +449,14 @@ static void check_count(audit_ctx_t *c)
 	audit_finding_t *e = NULL;
 	if (names.n < 2)
 		e = audit_add(&c->findings, AUDIT_ERROR, "count", "too-few-nameservers",
-			      "a zone needs at least two nameservers (RFC 1034 §4.1), better "
-			      "three or more on different networks",
-			      "%zu nameserver%s: one failure takes the zone off the Internet",
-			      names.n, names.n == 1 ? "" : "s");
+		              "a zone needs at least two nameservers (RFC 1034 §4.1), better "
+		              "three or more on different networks",
+		              "%zu nameserver%s: one failure takes the zone off the Internet",
+		              names.n, names.n == 1 ? "" : "s");
 	else if (names.n < 3)
 		e = audit_add(&c->findings, AUDIT_WARNING, "count", "few-nameservers",
-			      "add a third nameserver (another network, another provider)",
-			      "only 2 nameservers: while one is down the zone has no redundancy");
+		              "add a third nameserver (another network, another provider)",
+		              "only 2 nameservers: while one is down the zone has no redundancy");
 	for (size_t k = 0; e && k < names.n; k++)
 		audit_finding_server(e, names.v[k]);
 	sv_free(&names);
@@ -484,8 +484,8 @@ static void check_diversity(audit_ctx_t *c)
 	audit_rule_prefixes(addrs, n, &c->findings);
 	if (c->asn == NULL) {
 		audit_add(&c->findings, AUDIT_INFO, "diversity", "asn-skipped",
-			  "give an offline prefix-to-ASN table with --asn-table FILE",
-			  "ASN diversity not checked");
+		          "give an offline prefix-to-ASN table with --asn-table FILE",
+		          "ASN diversity not checked");
 	} else if (n > 0) {
 		uint32_t first = 0;
 		bool one = true, unknown = false;
@@ -496,9 +496,9 @@ static void check_diversity(audit_ctx_t *c)
 				unknown = true;
 				if (un == NULL)
 					un = audit_add(&c->findings, AUDIT_INFO, "diversity",
-						       "asn-unknown",
-						       "add the prefix to the --asn-table file",
-						       "address not in the ASN table");
+					               "asn-unknown",
+					               "add the prefix to the --asn-table file",
+					               "address not in the ASN table");
 				audit_finding_server(un, addrs[k].label);
 				continue;
 			}
@@ -509,10 +509,10 @@ static void check_diversity(audit_ctx_t *c)
 		}
 		if (one && first && n >= 2 && !unknown) {
 			audit_finding_t *e =
-				audit_add(&c->findings, AUDIT_WARNING, "diversity", "one-asn",
-					  "put a nameserver in another autonomous system (another "
-					  "provider): one network's outage takes all of them",
-					  "every nameserver address is in AS%u", first);
+			    audit_add(&c->findings, AUDIT_WARNING, "diversity", "one-asn",
+			              "put a nameserver in another autonomous system (another "
+			              "provider): one network's outage takes all of them",
+			              "every nameserver address is in AS%u", first);
 			for (size_t k = 0; k < n; k++)
 				audit_finding_server(e, addrs[k].label);
 		}
@@ -537,12 +537,12 @@ static void check_software(audit_ctx_t *c)
 	}
 	if (known >= 2 && same) {
 		audit_finding_t *e = audit_add(
-			&c->findings, AUDIT_WARNING, "diversity", "one-implementation",
-			"run a second implementation (BIND, Knot, NSD, PowerDNS, nsfleetd) on "
-			"some servers",
-			"every identified nameserver runs %s: a single software bug takes all of "
-			"them down",
-			sw);
+		    &c->findings, AUDIT_WARNING, "diversity", "one-implementation",
+		    "run a second implementation (BIND, Knot, NSD, PowerDNS, nsfleetd) on "
+		    "some servers",
+		    "every identified nameserver runs %s: a single software bug takes all of "
+		    "them down",
+		    sw);
 		for (size_t i = 0; i < c->ns; i++)
 			if (c->s[i].answers && strcmp(c->s[i].software, sw) == 0)
 				audit_finding_server(e, c->s[i].label);
@@ -550,8 +550,7 @@ static void check_software(audit_ctx_t *c)
 }
 
 /* The authoritative servers: their indexes; newest: of the newest serial. */
-static size_t auth_servers(const audit_ctx_t *c, size_t *idx, bool newest_only,
-			   uint32_t newest)
+static size_t auth_servers(const audit_ctx_t *c, size_t *idx, bool newest_only, uint32_t newest)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < c->ns; i++)
@@ -583,17 +582,18 @@ static void check_serials(audit_ctx_t *c, uint32_t *newest, bool *have)
 		int64_t lag = audit_serial_lag(*newest, s->serial);
 		audit_finding_t *e;
 		if (lag > 0)
-			e = audit_add(&c->findings, AUDIT_WARNING, "serial", "serial-lag",
-				      "check that this server gets NOTIFY and can transfer the zone "
-				      "from its primary (ACL, TSIG key, firewall)",
-				      "SOA serial %u is %lld behind the newest, %u", s->serial,
-				      (long long)lag, *newest);
+			e = audit_add(
+			    &c->findings, AUDIT_WARNING, "serial", "serial-lag",
+			    "check that this server gets NOTIFY and can transfer the zone "
+			    "from its primary (ACL, TSIG key, firewall)",
+			    "SOA serial %u is %lld behind the newest, %u", s->serial,
+			    (long long)lag, *newest);
 		else
 			e = audit_add(&c->findings, AUDIT_WARNING, "serial", "serial-undefined",
-				      "serials more than 2^31 apart cannot be ordered (RFC 1982): "
-				      "reset the serial on every server",
-				      "SOA serial %u cannot be compared with %u (RFC 1982)",
-				      s->serial, *newest);
+			              "serials more than 2^31 apart cannot be ordered (RFC 1982): "
+			              "reset the serial on every server",
+			              "SOA serial %u cannot be compared with %u (RFC 1982)",
+			              s->serial, *newest);
 		audit_finding_server(e, s->label);
 	}
 }
@@ -612,36 +612,36 @@ static void check_ns(audit_ctx_t *c, const size_t *idx, size_t n)
 				continue;
 			char b1[300], b2[300];
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_ERROR, "consistency", "ns-differ",
-					  "every server must serve the same NS RRset: update the "
-					  "zone where it differs",
-					  "NS RRset is {%s}, the others serve {%s}",
-					  short_text(c->s[idx[i]].ns_set, b1, sizeof(b1)),
-					  short_text(ref, b2, sizeof(b2))),
-				c->s[idx[i]].label);
+			    audit_add(&c->findings, AUDIT_ERROR, "consistency", "ns-differ",
+			              "every server must serve the same NS RRset: update the "
+			              "zone where it differs",
+			              "NS RRset is {%s}, the others serve {%s}",
+			              short_text(c->s[idx[i]].ns_set, b1, sizeof(b1)),
+			              short_text(ref, b2, sizeof(b2))),
+			    c->s[idx[i]].label);
 		}
 	}
 	free(grp);
 	if (!c->has_parent) {
 		audit_add(&c->findings, AUDIT_INFO, "parent", "parent-skipped",
-			  "give --parent ADDR (a server of the parent zone) or --resolver ADDR",
-			  "parent checks skipped: delegation NS, glue and DS not compared");
+		          "give --parent ADDR (a server of the parent zone) or --resolver ADDR",
+		          "parent checks skipped: delegation NS, glue and DS not compared");
 		return;
 	}
 	if (!c->parent_answered || c->parent_ns_set == NULL || !*c->parent_ns_set) {
 		audit_add(&c->findings, AUDIT_ERROR, "parent", "no-delegation",
-			  "ask the registrar / the parent's operator to delegate the zone",
-			  "%s gave no delegation (NS) for %s", c->parent_label, c->zone_text);
+		          "ask the registrar / the parent's operator to delegate the zone",
+		          "%s gave no delegation (NS) for %s", c->parent_label, c->zone_text);
 		return;
 	}
 	if (ref && strcmp(ref, c->parent_ns_set) != 0) {
 		char b1[300], b2[300];
 		audit_finding_t *e = audit_add(
-			&c->findings, AUDIT_ERROR, "consistency", "ns-parent-child",
-			"make the delegation at the parent and the zone's NS RRset the same "
-			"(update one at the registrar or in the zone)",
-			"the parent delegates to {%s}, the zone's NS RRset is {%s}",
-			short_text(c->parent_ns_set, b1, sizeof(b1)), short_text(ref, b2, sizeof(b2)));
+		    &c->findings, AUDIT_ERROR, "consistency", "ns-parent-child",
+		    "make the delegation at the parent and the zone's NS RRset the same "
+		    "(update one at the registrar or in the zone)",
+		    "the parent delegates to {%s}, the zone's NS RRset is {%s}",
+		    short_text(c->parent_ns_set, b1, sizeof(b1)), short_text(ref, b2, sizeof(b2)));
 		audit_finding_server(e, c->parent_label);
 	}
 }
@@ -690,12 +690,12 @@ static void check_glue(audit_ctx_t *c, const size_t *idx, size_t n)
 		if (!found) {
 			char b[300];
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_ERROR, "consistency", "glue-mismatch",
-					  "update the glue at the parent (registrar) to the "
-					  "addresses the zone serves",
-					  "glue %s at the parent, the zone serves %s", c->glue[g],
-					  short_text(auth, b, sizeof(b))),
-				c->parent_label);
+			    audit_add(&c->findings, AUDIT_ERROR, "consistency", "glue-mismatch",
+			              "update the glue at the parent (registrar) to the "
+			              "addresses the zone serves",
+			              "glue %s at the parent, the zone serves %s", c->glue[g],
+			              short_text(auth, b, sizeof(b))),
+			    c->parent_label);
 		}
 	}
 	free(grp);
@@ -726,26 +726,25 @@ static void check_records(audit_ctx_t *c, const size_t *idx, size_t n, const boo
 					continue;
 				char b1[400], b2[400];
 				audit_finding_server(
-					audit_add(&c->findings, AUDIT_ERROR, "consistency",
-						  "record-differ",
-						  "the servers serve different data at the same serial: "
-						  "reload or re-transfer the zone on this server (and "
-						  "increase the serial with every change)",
-						  "%s %s differs at serial %u: %s, the others serve %s",
-						  name, type, s->serial,
-						  short_text(s->sa[k].key, b1, sizeof(b1)),
-						  short_text(ref->key, b2, sizeof(b2))),
-					s->label);
+				    audit_add(
+				        &c->findings, AUDIT_ERROR, "consistency", "record-differ",
+				        "the servers serve different data at the same serial: "
+				        "reload or re-transfer the zone on this server (and "
+				        "increase the serial with every change)",
+				        "%s %s differs at serial %u: %s, the others serve %s", name,
+				        type, s->serial, short_text(s->sa[k].key, b1, sizeof(b1)),
+				        short_text(ref->key, b2, sizeof(b2))),
+				    s->label);
 				continue;
 			}
 			if (ref->has_ttl && s->sa[k].has_ttl && s->sa[k].ttl != ref->ttl)
 				audit_finding_server(
-					audit_add(&c->findings, AUDIT_WARNING, "ttl", "ttl-differ",
-						  "serve one TTL everywhere: reload the zone on this "
-						  "server",
-						  "%s %s has TTL %u here, %u on the others", name,
-						  type, s->sa[k].ttl, ref->ttl),
-					s->label);
+				    audit_add(&c->findings, AUDIT_WARNING, "ttl", "ttl-differ",
+				              "serve one TTL everywhere: reload the zone on this "
+				              "server",
+				              "%s %s has TTL %u here, %u on the others", name, type,
+				              s->sa[k].ttl, ref->ttl),
+				    s->label);
 		}
 	}
 out:
@@ -763,10 +762,11 @@ static void check_ttls(audit_ctx_t *c, const size_t *idx, size_t n)
 		/* www A and www AAAA both show the CNAME of www: report it once */
 		bool alias_seen = false;
 		for (size_t j = 0; j < k; j++)
-			if (c->samples[j].critical && name_equal(c->samples[j].name, c->samples[k].name))
+			if (c->samples[j].critical &&
+			    name_equal(c->samples[j].name, c->samples[k].name))
 				for (size_t i = 0; i < n; i++)
 					alias_seen |= j < c->s[idx[i]].nsq &&
-						      c->s[idx[i]].sa[j].ttl_type == RRTYPE_CNAME;
+					              c->s[idx[i]].sa[j].ttl_type == RRTYPE_CNAME;
 		if (alias_seen)
 			continue;
 		/* each distinct TTL once, with the servers serving it */
@@ -778,28 +778,27 @@ static void check_ttls(audit_ctx_t *c, const size_t *idx, size_t n)
 			for (size_t j = 0; j < i; j++) {
 				const audit_answer_t *b = &c->s[idx[j]].sa[k];
 				done |= k < c->s[idx[j]].nsq && b->ok && b->has_ttl &&
-					b->ttl == a->ttl && b->ttl_type == a->ttl_type;
+				        b->ttl == a->ttl && b->ttl_type == a->ttl_type;
 			}
 			int sev = audit_rule_ttl(a->ttl);
 			if (done || sev < 0)
 				continue;
 			rrtype_to_text(a->ttl_type, type, sizeof(type));
 			audit_finding_t *e =
-				sev == AUDIT_WARNING
-					? audit_add(&c->findings, AUDIT_WARNING, "ttl", "ttl-day",
-						    "lower the TTL to 300..3600 s: after a change or a "
-						    "failover, resolvers keep the old data a day or more",
-						    "%s %s has TTL %u (a day or more)", name, type,
-						    a->ttl)
-					: audit_add(&c->findings, AUDIT_INFO, "ttl", "ttl-failover",
-						    "a TTL of 300 s or less lets a failover take effect "
-						    "in minutes",
-						    "%s %s has TTL %u: moving it takes up to that long",
-						    name, type, a->ttl);
+			    sev == AUDIT_WARNING
+			        ? audit_add(&c->findings, AUDIT_WARNING, "ttl", "ttl-day",
+			                    "lower the TTL to 300..3600 s: after a change or a "
+			                    "failover, resolvers keep the old data a day or more",
+			                    "%s %s has TTL %u (a day or more)", name, type, a->ttl)
+			        : audit_add(&c->findings, AUDIT_INFO, "ttl", "ttl-failover",
+			                    "a TTL of 300 s or less lets a failover take effect "
+			                    "in minutes",
+			                    "%s %s has TTL %u: moving it takes up to that long",
+			                    name, type, a->ttl);
 			for (size_t j = i; j < n; j++) {
 				const audit_answer_t *b = &c->s[idx[j]].sa[k];
-				if (k < c->s[idx[j]].nsq && b->ok && b->has_ttl && b->ttl == a->ttl &&
-				    b->ttl_type == a->ttl_type)
+				if (k < c->s[idx[j]].nsq && b->ok && b->has_ttl &&
+				    b->ttl == a->ttl && b->ttl_type == a->ttl_type)
 					audit_finding_server(e, c->s[idx[j]].label);
 			}
 		}
@@ -814,7 +813,7 @@ static void check_timers(audit_ctx_t *c, const size_t *idx, size_t n)
 		for (size_t j = 0; j < i; j++) {
 			const audit_server_t *t = &c->s[idx[j]];
 			done |= t->soa_refresh == s->soa_refresh && t->soa_retry == s->soa_retry &&
-				t->soa_expire == s->soa_expire && t->soa_minimum == s->soa_minimum;
+			        t->soa_expire == s->soa_expire && t->soa_minimum == s->soa_minimum;
 		}
 		if (done)
 			continue;
@@ -829,7 +828,7 @@ static void check_timers(audit_ctx_t *c, const size_t *idx, size_t n)
 				labels[nl++] = t->label;
 		}
 		audit_rule_soa_timers(s->soa_refresh, s->soa_retry, s->soa_expire, s->soa_minimum,
-				      labels, nl, &c->findings);
+		                      labels, nl, &c->findings);
 		free(labels);
 	}
 }
@@ -840,23 +839,23 @@ static void check_exposure(audit_ctx_t *c)
 		const audit_server_t *s = &c->s[i];
 		if (c->tsig && s->auth && !s->axfr_tsig_ok)
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_INFO, "consistency", "axfr-tsig-refused",
-					  "allow AXFR with this key to the auditing host to compare "
-					  "the whole zone",
-					  "no verified AXFR with the TSIG key (%s): whole zone not "
-					  "compared, names sampled instead",
-					  s->q[AP_AXFR_TSIG].status != AUDIT_Q_OK
-						  ? (s->q[AP_AXFR_TSIG].why[0] ? s->q[AP_AXFR_TSIG].why
-									       : "no answer")
-						  : "refused or not verified"),
-				s->label);
+			    audit_add(&c->findings, AUDIT_INFO, "consistency", "axfr-tsig-refused",
+			              "allow AXFR with this key to the auditing host to compare "
+			              "the whole zone",
+			              "no verified AXFR with the TSIG key (%s): whole zone not "
+			              "compared, names sampled instead",
+			              s->q[AP_AXFR_TSIG].status != AUDIT_Q_OK
+			                  ? (s->q[AP_AXFR_TSIG].why[0] ? s->q[AP_AXFR_TSIG].why
+			                                               : "no answer")
+			                  : "refused or not verified"),
+			    s->label);
 		if (s->axfr_ok)
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_WARNING, "exposure", "axfr-open",
-					  "allow AXFR only to the secondaries, with TSIG (RFC 8945): "
-					  "anyone can list every name of the zone",
-					  "AXFR of the whole zone is open to this host, without TSIG"),
-				s->label);
+			    audit_add(&c->findings, AUDIT_WARNING, "exposure", "axfr-open",
+			              "allow AXFR only to the secondaries, with TSIG (RFC 8945): "
+			              "anyone can list every name of the zone",
+			              "AXFR of the whole zone is open to this host, without TSIG"),
+			    s->label);
 		msg_t m;
 		if (audit_query_msg(&s->q[AP_RECURSE], &m) != 0)
 			continue;
@@ -864,13 +863,13 @@ static void check_exposure(audit_ctx_t *c)
 		bool answered = msg_rcode(&m) == MSG_RCODE_NOERROR && m.count[MSG_SEC_ANSWER] > 0;
 		if (ra || answered)
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_WARNING, "exposure", "recursion",
-					  "turn recursion off on authoritative servers: an open "
-					  "resolver serves amplification attacks and cache poisoning",
-					  "recursion offered: %s",
-					  answered ? "answers a name outside the zone"
-						   : "RA flag set in the answer"),
-				s->label);
+			    audit_add(&c->findings, AUDIT_WARNING, "exposure", "recursion",
+			              "turn recursion off on authoritative servers: an open "
+			              "resolver serves amplification attacks and cache poisoning",
+			              "recursion offered: %s",
+			              answered ? "answers a name outside the zone"
+			                       : "RA flag set in the answer"),
+			    s->label);
 	}
 }
 
@@ -904,10 +903,10 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 	if (signer == NULL) {
 		if (c->nds > 0) {
 			audit_finding_t *e = audit_add(
-				&c->findings, AUDIT_ERROR, "dnssec", "ds-unsigned",
-				"remove the DS at the parent or serve the signed zone: validating "
-				"resolvers fail the whole zone (SERVFAIL)",
-				"the parent has a DS for the zone but no server serves a DNSKEY");
+			    &c->findings, AUDIT_ERROR, "dnssec", "ds-unsigned",
+			    "remove the DS at the parent or serve the signed zone: validating "
+			    "resolvers fail the whole zone (SERVFAIL)",
+			    "the parent has a DS for the zone but no server serves a DNSKEY");
 			audit_finding_server(e, c->parent_label);
 		}
 		return;
@@ -922,17 +921,18 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (grp[i] != grp[best])
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_ERROR, "dnssec", "dnskey-differ",
-					  "serve one DNSKEY RRset everywhere (re-transfer the signed "
-					  "zone): resolvers may get keys that do not match the "
-					  "signatures",
-					  "the DNSKEY RRset differs from the other servers'"),
-				c->s[idx[i]].label);
+			    audit_add(&c->findings, AUDIT_ERROR, "dnssec", "dnskey-differ",
+			              "serve one DNSKEY RRset everywhere (re-transfer the signed "
+			              "zone): resolvers may get keys that do not match the "
+			              "signatures",
+			              "the DNSKEY RRset differs from the other servers'"),
+			    c->s[idx[i]].label);
 	free(grp);
 	for (size_t i = 0; i < n; i++) {
 		const audit_server_t *s = &c->s[idx[i]];
 		int64_t l1 = 0, l2 = 0, left;
-		bool h1 = sig_min(c, &s->q[AP_SOA_UDP], &l1), h2 = sig_min(c, &s->q[AP_DNSKEY], &l2);
+		bool h1 = sig_min(c, &s->q[AP_SOA_UDP], &l1),
+		     h2 = sig_min(c, &s->q[AP_DNSKEY], &l2);
 		if (!h1 && !h2)
 			continue;
 		left = !h1 ? l2 : !h2 ? l1 : (l1 < l2 ? l1 : l2);
@@ -940,24 +940,24 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 		if (sev < 0)
 			continue;
 		audit_finding_server(
-			audit_add(&c->findings, (audit_sev_t)sev, "dnssec", "rrsig-expiry",
-				  "re-sign the zone (check the signer runs and the secondaries "
-				  "transfer the new signatures)",
-				  left < 0 ? "RRSIGs expired %lld hours ago"
-					   : "RRSIGs expire in %lld hours",
-				  (long long)(left < 0 ? -left : left) / 3600),
-			s->label);
+		    audit_add(&c->findings, (audit_sev_t)sev, "dnssec", "rrsig-expiry",
+		              "re-sign the zone (check the signer runs and the secondaries "
+		              "transfer the new signatures)",
+		              left < 0 ? "RRSIGs expired %lld hours ago"
+		                       : "RRSIGs expire in %lld hours",
+		              (long long)(left < 0 ? -left : left) / 3600),
+		    s->label);
 	}
 	if (!c->has_parent || !c->ds_asked)
 		return;
 	if (c->nds == 0) {
 		audit_finding_server(
-			audit_add(&c->findings, AUDIT_INFO, "dnssec", "no-ds",
-				  "publish a DS at the parent (registrar) to make validators use "
-				  "the signatures",
-				  "the zone is signed but the parent has no DS: validators treat it "
-				  "as unsigned"),
-			c->parent_label);
+		    audit_add(&c->findings, AUDIT_INFO, "dnssec", "no-ds",
+		              "publish a DS at the parent (registrar) to make validators use "
+		              "the signatures",
+		              "the zone is signed but the parent has no DS: validators treat it "
+		              "as unsigned"),
+		    c->parent_label);
 		return;
 	}
 	/* a DS must match a DNSKEY of the zone (RFC 4034 §5.2) */
@@ -973,11 +973,13 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 			uint16_t tag = audit_key_tag(rr.rdata, rr.rdlen);
 			for (size_t d = 0; d < c->nds && !match; d++) {
 				const uint8_t *ds = c->ds[d];
-				if (c->ds_len[d] < 4 || wire_get_u16(ds) != tag || ds[2] != rr.rdata[3])
+				if (c->ds_len[d] < 4 || wire_get_u16(ds) != tag ||
+				    ds[2] != rr.rdata[3])
 					continue;
 				uint8_t dg[64];
 				size_t dl;
-				if (audit_ds_digest(c->zone, rr.rdata, rr.rdlen, ds[3], dg, &dl) == 0 &&
+				if (audit_ds_digest(c->zone, rr.rdata, rr.rdlen, ds[3], dg, &dl) ==
+				        0 &&
 				    dl == c->ds_len[d] - 4 && memcmp(dg, ds + 4, dl) == 0)
 					match = true;
 			}
@@ -985,17 +987,17 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 	}
 	if (!match)
 		audit_finding_server(
-			audit_add(&c->findings, AUDIT_ERROR, "dnssec", "ds-no-match",
-				  "publish the DS of the zone's current KSK at the parent: "
-				  "validating resolvers fail the zone (SERVFAIL)",
-				  "no DS at the parent matches a DNSKEY of the zone"),
-			c->parent_label);
+		    audit_add(&c->findings, AUDIT_ERROR, "dnssec", "ds-no-match",
+		              "publish the DS of the zone's current KSK at the parent: "
+		              "validating resolvers fail the zone (SERVFAIL)",
+		              "no DS at the parent matches a DNSKEY of the zone"),
+		    c->parent_label);
 }
 
 /* ------------------------------------------------- whole-zone by AXFR */
 
-static void no_report(void *ctx, const char *file, unsigned line, unsigned col,
-		      zone_sev_t sev, const char *msg)
+static void no_report(void *ctx, const char *file, unsigned line, unsigned col, zone_sev_t sev,
+                      const char *msg)
 {
 	(void)ctx, (void)file, (void)line, (void)col, (void)sev, (void)msg;
 }
@@ -1029,7 +1031,7 @@ static zone_t *axfr_zone(const audit_ctx_t *c, const audit_server_t *s)
 			if (rr.type == RRTYPE_SOA && soas++ > 0)
 				break;
 			(void)zone_builder_add(b, rr.owner, rr.type, rr.ttl, rr.rdata, rr.rdlen,
-					       NULL, 0, 0);
+			                       NULL, 0, 0);
 		}
 	}
 	zone_t *z = NULL;
@@ -1066,16 +1068,16 @@ static void check_axfr_zones(audit_ctx_t *c, const size_t *idx, size_t n, bool *
 			if (rdata_to_text(r->type, r->rdata, r->rdlen, rd, sizeof(rd)) < 0)
 				snprintf(rd, sizeof(rd), "...");
 			if (snprintf(first, sizeof(first), "%s %s %u %s %s",
-				     cs.nadded ? "has" : "lacks", owner, r->ttl, type, rd) < 0)
+			             cs.nadded ? "has" : "lacks", owner, r->ttl, type, rd) < 0)
 				first[0] = 0;
 			audit_finding_server(
-				audit_add(&c->findings, AUDIT_ERROR, "consistency", "zone-differ",
-					  "the servers serve different zones at the same serial: "
-					  "re-transfer the zone on this server",
-					  "by AXFR, the zone differs from %s's at serial %u: %zu RRs "
-					  "more, %zu fewer (e.g. it %s)",
-					  ref->label, s->serial, cs.nadded, cs.nremoved, first),
-				s->label);
+			    audit_add(&c->findings, AUDIT_ERROR, "consistency", "zone-differ",
+			              "the servers serve different zones at the same serial: "
+			              "re-transfer the zone on this server",
+			              "by AXFR, the zone differs from %s's at serial %u: %zu RRs "
+			              "more, %zu fewer (e.g. it %s)",
+			              ref->label, s->serial, cs.nadded, cs.nremoved, first),
+			    s->label);
 		}
 		changeset_free(&cs);
 		zone_free(z);
@@ -1117,9 +1119,10 @@ void audit_check_fleet(audit_ctx_t *c)
 			for (size_t i = 0; i < c->findings.n; i++)
 				if (strcmp(c->findings.v[i].code, "zone-differ") == 0)
 					for (size_t j = 0; j < c->ns; j++)
-						for (size_t k = 0; k < c->findings.v[i].nservers; k++)
+						for (size_t k = 0; k < c->findings.v[i].nservers;
+						     k++)
 							if (strcmp(c->findings.v[i].servers[k],
-								   c->s[j].label) == 0)
+							           c->s[j].label) == 0)
 								skip[j] = true;
 			check_records(c, idx, nn, skip);
 			free(skip);

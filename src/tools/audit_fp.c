@@ -34,22 +34,22 @@ int audit_fp_build(audit_ctx_t *c, audit_server_t *s)
 	if (name_from_text("authors.bind.", 13, NULL, authors, &len) != 0)
 		return -1;
 	const audit_qopt_t plain = {0}, update = {.opcode = MSG_OPCODE_UPDATE},
-			   iquery = {.opcode = MSG_OPCODE_IQUERY},
-			   notify = {.opcode = MSG_OPCODE_NOTIFY, .rd = true};
+	                   iquery = {.opcode = MSG_OPCODE_IQUERY},
+	                   notify = {.opcode = MSG_OPCODE_NOTIFY, .rd = true};
 	const struct {
 		const uint8_t *name;
 		uint16_t type, cls;
 		const audit_qopt_t *opt;
 	} t[FP_COUNT] = {
-		[FP_AUTHORS] = {authors, RRTYPE_TXT, RRCLASS_CH, &plain},
-		[FP_UPDATE] = {c->zone, RRTYPE_SOA, RRCLASS_IN, &update},
-		[FP_IQUERY] = {c->zone, RRTYPE_SOA, RRCLASS_IN, &iquery},
-		[FP_NOTIFY] = {c->zone, RRTYPE_SOA, RRCLASS_IN, &notify},
-		[FP_TYPE0] = {c->zone, 0, RRCLASS_IN, &plain},
+	    [FP_AUTHORS] = {authors, RRTYPE_TXT, RRCLASS_CH, &plain},
+	    [FP_UPDATE] = {c->zone, RRTYPE_SOA, RRCLASS_IN, &update},
+	    [FP_IQUERY] = {c->zone, RRTYPE_SOA, RRCLASS_IN, &iquery},
+	    [FP_NOTIFY] = {c->zone, RRTYPE_SOA, RRCLASS_IN, &notify},
+	    [FP_TYPE0] = {c->zone, 0, RRCLASS_IN, &plain},
 	};
 	for (int i = 0; i < FP_COUNT; i++)
 		if (audit_query_init(&s->q[AP_FP_FIRST + i], (const struct sockaddr *)&s->addr,
-				     AUDIT_TR_UDP, t[i].name, t[i].type, t[i].cls, t[i].opt) != 0)
+		                     AUDIT_TR_UDP, t[i].name, t[i].type, t[i].cls, t[i].opt) != 0)
 			s->q[AP_FP_FIRST + i].req_len = 0;
 	return 0;
 }
@@ -60,8 +60,8 @@ static const char *from_version(const char *v)
 	static const struct {
 		const char *needle, *name;
 	} t[] = {
-		{"nsfleet", "nsfleetd"}, {"knot", "Knot"},       {"nsd", "NSD"},
-		{"powerdns", "PowerDNS"}, {"bind", "BIND"},      {"unbound", "Unbound"},
+	    {"nsfleet", "nsfleetd"},  {"knot", "Knot"}, {"nsd", "NSD"},
+	    {"powerdns", "PowerDNS"}, {"bind", "BIND"}, {"unbound", "Unbound"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcasestr(v, t[i].needle))

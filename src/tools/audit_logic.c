@@ -18,7 +18,7 @@
 /* ------------------------------------------------------------ findings */
 
 audit_finding_t *audit_add(audit_findings_t *f, audit_sev_t sev, const char *check,
-			   const char *code, const char *advice, const char *fmt, ...)
+                           const char *code, const char *advice, const char *fmt, ...)
 {
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 16;
@@ -144,16 +144,16 @@ void audit_rule_prefixes(const audit_addr_t *addrs, size_t n, audit_findings_t *
 	audit_finding_t *e = NULL;
 	if (distinct == 1)
 		e = audit_add(f, AUDIT_ERROR, "diversity", "one-prefix",
-			      "put nameservers on different networks (another provider, "
-			      "another site): one routing problem or outage takes all of them",
-			      "all %zu nameserver addresses are in one %s", n,
-			      addrs[0].family == AF_INET6 ? "IPv6 /48" : "IPv4 /24");
+		              "put nameservers on different networks (another provider, "
+		              "another site): one routing problem or outage takes all of them",
+		              "all %zu nameserver addresses are in one %s", n,
+		              addrs[0].family == AF_INET6 ? "IPv6 /48" : "IPv4 /24");
 	else if (distinct < 3)
 		e = audit_add(f, AUDIT_WARNING, "diversity", "few-prefixes",
-			      "spread nameservers over at least three networks",
-			      "the %zu nameserver addresses are in only %zu network prefixes "
-			      "(IPv4 /24, IPv6 /48)",
-			      n, distinct);
+		              "spread nameservers over at least three networks",
+		              "the %zu nameserver addresses are in only %zu network prefixes "
+		              "(IPv4 /24, IPv6 /48)",
+		              n, distinct);
 	for (size_t i = 0; e && i < n; i++)
 		audit_finding_server(e, addrs[i].label);
 }
@@ -199,57 +199,59 @@ static void with_labels(audit_finding_t *e, const char *const *labels, size_t n)
 }
 
 void audit_rule_soa_timers(uint32_t refresh, uint32_t retry, uint32_t expire, uint32_t minimum,
-			   const char *const *labels, size_t nlabels, audit_findings_t *f)
+                           const char *const *labels, size_t nlabels, audit_findings_t *f)
 {
 	if (refresh < 1200 || refresh > 43200)
-		with_labels(audit_add(f, AUDIT_WARNING, "soa-timers", "soa-refresh",
-				      "use a refresh of about 3600 s (NOTIFY makes changes fast; "
-				      "refresh is the fallback)",
-				      "SOA refresh is %u s, far from the usual 3600 s (1200..43200)",
-				      refresh),
-			    labels, nlabels);
+		with_labels(
+		    audit_add(f, AUDIT_WARNING, "soa-timers", "soa-refresh",
+		              "use a refresh of about 3600 s (NOTIFY makes changes fast; "
+		              "refresh is the fallback)",
+		              "SOA refresh is %u s, far from the usual 3600 s (1200..43200)",
+		              refresh),
+		    labels, nlabels);
 	if (retry >= refresh)
 		with_labels(audit_add(f, AUDIT_WARNING, "soa-timers", "soa-retry-above-refresh",
-				      "retry must be shorter than refresh (RFC 1912 §2.2); about "
-				      "900 s is usual",
-				      "SOA retry (%u s) is not shorter than refresh (%u s)", retry,
-				      refresh),
-			    labels, nlabels);
+		                      "retry must be shorter than refresh (RFC 1912 §2.2); about "
+		                      "900 s is usual",
+		                      "SOA retry (%u s) is not shorter than refresh (%u s)", retry,
+		                      refresh),
+		            labels, nlabels);
 	else if (retry < 120)
-		with_labels(audit_add(f, AUDIT_WARNING, "soa-timers", "soa-retry-short",
-				      "use a retry of about 900 s",
-				      "SOA retry is %u s: secondaries hammer an unreachable primary",
-				      retry),
-			    labels, nlabels);
+		with_labels(
+		    audit_add(f, AUDIT_WARNING, "soa-timers", "soa-retry-short",
+		              "use a retry of about 900 s",
+		              "SOA retry is %u s: secondaries hammer an unreachable primary",
+		              retry),
+		    labels, nlabels);
 	if (expire <= refresh)
 		with_labels(audit_add(f, AUDIT_ERROR, "soa-timers", "soa-expire-below-refresh",
-				      "expire must be well above refresh: 1 to 4 weeks is usual",
-				      "SOA expire (%u s) is not above refresh (%u s): secondaries "
-				      "drop the zone before they even retry",
-				      expire, refresh),
-			    labels, nlabels);
+		                      "expire must be well above refresh: 1 to 4 weeks is usual",
+		                      "SOA expire (%u s) is not above refresh (%u s): secondaries "
+		                      "drop the zone before they even retry",
+		                      expire, refresh),
+		            labels, nlabels);
 	else if (expire < 86400 || expire < 7 * (uint64_t)refresh)
 		with_labels(audit_add(f, AUDIT_WARNING, "soa-timers", "soa-expire-short",
-				      "use an expire of 1 to 4 weeks (at least 86400 s and many "
-				      "refresh periods)",
-				      "SOA expire is %u s: a primary outage longer than that takes "
-				      "every secondary down",
-				      expire),
-			    labels, nlabels);
+		                      "use an expire of 1 to 4 weeks (at least 86400 s and many "
+		                      "refresh periods)",
+		                      "SOA expire is %u s: a primary outage longer than that takes "
+		                      "every secondary down",
+		                      expire),
+		            labels, nlabels);
 	if (minimum > 86400)
 		with_labels(audit_add(f, AUDIT_WARNING, "soa-timers", "soa-negative-ttl-long",
-				      "use a negative TTL of 300 to 3600 s (RFC 2308 §5 caps it at "
-				      "a day)",
-				      "SOA negative TTL is %u s: a name added later stays unknown "
-				      "(NXDOMAIN cached) for more than a day",
-				      minimum),
-			    labels, nlabels);
+		                      "use a negative TTL of 300 to 3600 s (RFC 2308 §5 caps it at "
+		                      "a day)",
+		                      "SOA negative TTL is %u s: a name added later stays unknown "
+		                      "(NXDOMAIN cached) for more than a day",
+		                      minimum),
+		            labels, nlabels);
 	else if (minimum > 10800)
 		with_labels(audit_add(f, AUDIT_INFO, "soa-timers", "soa-negative-ttl",
-				      "a negative TTL of 300 to 3600 s is usual",
-				      "SOA negative TTL is %u s: new names take hours to be seen",
-				      minimum),
-			    labels, nlabels);
+		                      "a negative TTL of 300 to 3600 s is usual",
+		                      "SOA negative TTL is %u s: new names take hours to be seen",
+		                      minimum),
+		            labels, nlabels);
 }
 
 /* -------------------------------------------------------------- DNSSEC */
@@ -270,7 +272,7 @@ int audit_rule_sig_left(int64_t left)
 }
 
 int audit_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dnskey_len,
-		    uint8_t digest_type, uint8_t *out, size_t *outlen)
+                    uint8_t digest_type, uint8_t *out, size_t *outlen)
 {
 	const EVP_MD *md;
 	switch (digest_type) {
@@ -295,7 +297,7 @@ int audit_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dnskey_l
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned len = 0;
 	int ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, lower, olen) &&
-		 EVP_DigestUpdate(c, dnskey, dnskey_len) && EVP_DigestFinal_ex(c, out, &len);
+	         EVP_DigestUpdate(c, dnskey, dnskey_len) && EVP_DigestFinal_ex(c, out, &len);
 	EVP_MD_CTX_free(c);
 	if (!ok)
 		return -ENOMEM;

@@ -139,7 +139,7 @@ static void udp_send(qstate_t *st)
 }
 
 static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
-		     unsigned flags)
+                     unsigned flags)
 {
 	(void)from;
 	(void)flags;
@@ -372,10 +372,10 @@ static void tcp_start(qstate_t *st)
 	st->h_open = true;
 	st->open_handles++;
 	uv_timer_start(&st->timer, tcp_timer,
-		       st->q->tr == AUDIT_TR_AXFR ? e->t->axfr_ms : e->t->tcp_ms, 0);
+	               st->q->tr == AUDIT_TR_AXFR ? e->t->axfr_ms : e->t->tcp_ms, 0);
 	st->conn.data = st;
 	rc = uv_tcp_connect(&st->conn, &st->h.tcp, (const struct sockaddr *)&st->q->addr,
-			    tcp_connected);
+	                    tcp_connected);
 	if (rc < 0)
 		finish(st, AUDIT_Q_NETERR, uv_strerror(rc));
 }
@@ -438,7 +438,7 @@ int audit_net_run(audit_query_t **qs, size_t n, const audit_timing_t *t)
 /* ------------------------------------------------------------- queries */
 
 int audit_query_init(audit_query_t *q, const struct sockaddr *addr, audit_transport_t tr,
-		     const uint8_t *qname, uint16_t qtype, uint16_t qclass, const audit_qopt_t *opt)
+                     const uint8_t *qname, uint16_t qtype, uint16_t qclass, const audit_qopt_t *opt)
 {
 	static const audit_qopt_t none;
 	if (opt == NULL)
@@ -446,7 +446,7 @@ int audit_query_init(audit_query_t *q, const struct sockaddr *addr, audit_transp
 	memset(q, 0, sizeof(*q));
 	memcpy(&q->addr, addr,
 	       addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					   : sizeof(struct sockaddr_in));
+	                                   : sizeof(struct sockaddr_in));
 	q->tr = tr;
 	memcpy(q->qname, qname, name_length(qname));
 	q->qtype = qtype;
@@ -462,7 +462,7 @@ int audit_query_init(audit_query_t *q, const struct sockaddr *addr, audit_transp
 	if (rc == 0 && opt->edns) {
 		msg_ednsopt_t nsid = {MSG_EDNS_NSID, 0, NULL};
 		rc = msg_build_opt(&b, 1232, opt->edns_version, opt->dnssec_ok ? MSG_EDNS_DO : 0,
-				   &nsid, opt->nsid ? 1 : 0);
+		                   &nsid, opt->nsid ? 1 : 0);
 	}
 	if (rc == 0)
 		q->req_len = msg_build_len(&b);
@@ -570,10 +570,10 @@ void audit_addr_text(const struct sockaddr *sa, char *buf, size_t cap)
 {
 	if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-			  (socklen_t)cap);
+		          (socklen_t)cap);
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
-			  (socklen_t)cap);
+		          (socklen_t)cap);
 }
 
 int audit_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *out)

@@ -51,20 +51,20 @@ static void test_prefixes(void **state)
 		const char *code;
 		size_t nservers;
 	} t[] = {
-		{{"192.0.2.1"}, "", 0}, /* one address: the count check's business */
-		{{"192.0.2.1", "192.0.2.254"}, "one-prefix", 2},
-		{{"192.0.2.1", "192.0.2.2", "192.0.2.3"}, "one-prefix", 3},
-		/* the /24 boundary */
-		{{"192.0.2.255", "192.0.3.0"}, "few-prefixes", 2},
-		{{"192.0.2.1", "198.51.100.1", "203.0.113.1"}, "", 0},
-		{{"192.0.2.1", "192.0.2.2", "198.51.100.1"}, "few-prefixes", 3},
-		/* IPv6 /48: differs in the 48th bit or after it */
-		{{"2001:db8:1::1", "2001:db8:1:ffff::1"}, "one-prefix", 2},
-		{{"2001:db8:1::1", "2001:db8:0::1"}, "few-prefixes", 2},
-		{{"2001:db8:1::1", "2001:db8:2::1", "2001:db8:3::1"}, "", 0},
-		/* families never share a prefix */
-		{{"192.0.2.1", "2001:db8:1::1"}, "few-prefixes", 2},
-		{{"192.0.2.1", "2001:db8:1::1", "2001:db8:2::1"}, "", 0},
+	    {{"192.0.2.1"}, "", 0}, /* one address: the count check's business */
+	    {{"192.0.2.1", "192.0.2.254"}, "one-prefix", 2},
+	    {{"192.0.2.1", "192.0.2.2", "192.0.2.3"}, "one-prefix", 3},
+	    /* the /24 boundary */
+	    {{"192.0.2.255", "192.0.3.0"}, "few-prefixes", 2},
+	    {{"192.0.2.1", "198.51.100.1", "203.0.113.1"}, "", 0},
+	    {{"192.0.2.1", "192.0.2.2", "198.51.100.1"}, "few-prefixes", 3},
+	    /* IPv6 /48: differs in the 48th bit or after it */
+	    {{"2001:db8:1::1", "2001:db8:1:ffff::1"}, "one-prefix", 2},
+	    {{"2001:db8:1::1", "2001:db8:0::1"}, "few-prefixes", 2},
+	    {{"2001:db8:1::1", "2001:db8:2::1", "2001:db8:3::1"}, "", 0},
+	    /* families never share a prefix */
+	    {{"192.0.2.1", "2001:db8:1::1"}, "few-prefixes", 2},
+	    {{"192.0.2.1", "2001:db8:1::1", "2001:db8:2::1"}, "", 0},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		audit_addr_t a[5];
@@ -78,8 +78,8 @@ static void test_prefixes(void **state)
 		if (f.n) {
 			assert_int_equal(f.v[0].nservers, t[i].nservers);
 			assert_int_equal(f.v[0].sev, strcmp(t[i].code, "one-prefix") == 0
-							     ? AUDIT_ERROR
-							     : AUDIT_WARNING);
+			                                 ? AUDIT_ERROR
+			                                 : AUDIT_WARNING);
 		}
 		audit_findings_free(&f);
 	}
@@ -94,19 +94,20 @@ static void test_serial_lag(void **state)
 		uint32_t ref, s;
 		int64_t lag;
 	} t[] = {
-		{100, 100, 0},
-		{100, 99, 1},
-		{100, 101, -1},
-		{5, 4294967295u, 6},          /* wrapped: 2^32-1 is 6 behind 5 */
-		{4294967295u, 5, -1},         /* and 5 is ahead of 2^32-1 */
-		{2147483647u, 0, 2147483647}, /* the largest lag RFC 1982 defines */
-		{2147483648u, 0, -1},         /* exactly 2^31 apart: undefined */
-		{0, 2147483648u, -1},
+	    {100, 100, 0},
+	    {100, 99, 1},
+	    {100, 101, -1},
+	    {5, 4294967295u, 6},          /* wrapped: 2^32-1 is 6 behind 5 */
+	    {4294967295u, 5, -1},         /* and 5 is ahead of 2^32-1 */
+	    {2147483647u, 0, 2147483647}, /* the largest lag RFC 1982 defines */
+	    {2147483648u, 0, -1},         /* exactly 2^31 apart: undefined */
+	    {0, 2147483648u, -1},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (audit_serial_lag(t[i].ref, t[i].s) != t[i].lag)
 			fail_msg("case %zu: lag(%u, %u) = %lld, want %lld", i, t[i].ref, t[i].s,
-				 (long long)audit_serial_lag(t[i].ref, t[i].s), (long long)t[i].lag);
+			         (long long)audit_serial_lag(t[i].ref, t[i].s),
+			         (long long)t[i].lag);
 	uint32_t a[] = {4294967290u, 3, 4294967295u};
 	assert_int_equal(audit_serial_newest(a, 3), 3);
 	uint32_t b[] = {7};
@@ -135,24 +136,24 @@ static void test_soa_timers(void **state)
 		uint32_t refresh, retry, expire, minimum;
 		const char *codes; /* space-separated, in order */
 	} t[] = {
-		{3600, 900, 1209600, 300, ""},
-		{1200, 119, 86400 * 2, 10800, "soa-retry-short"},
-		{1199, 900, 1209600, 300, "soa-refresh"},
-		{43201, 900, 1209600, 300, "soa-refresh"},
-		{43200, 900, 1209600, 300, ""},
-		{3600, 3600, 1209600, 300, "soa-retry-above-refresh"},
-		{3600, 900, 3600, 300, "soa-expire-below-refresh"},
-		{3600, 900, 86399, 300, "soa-expire-short"},
-		{14400, 900, 86400, 300, "soa-expire-short"}, /* < 7 refreshes */
-		{3600, 900, 86400, 300, ""},
-		{3600, 900, 1209600, 10801, "soa-negative-ttl"},
-		{3600, 900, 1209600, 86401, "soa-negative-ttl-long"},
+	    {3600, 900, 1209600, 300, ""},
+	    {1200, 119, 86400 * 2, 10800, "soa-retry-short"},
+	    {1199, 900, 1209600, 300, "soa-refresh"},
+	    {43201, 900, 1209600, 300, "soa-refresh"},
+	    {43200, 900, 1209600, 300, ""},
+	    {3600, 3600, 1209600, 300, "soa-retry-above-refresh"},
+	    {3600, 900, 3600, 300, "soa-expire-below-refresh"},
+	    {3600, 900, 86399, 300, "soa-expire-short"},
+	    {14400, 900, 86400, 300, "soa-expire-short"}, /* < 7 refreshes */
+	    {3600, 900, 86400, 300, ""},
+	    {3600, 900, 1209600, 10801, "soa-negative-ttl"},
+	    {3600, 900, 1209600, 86401, "soa-negative-ttl-long"},
 	};
 	const char *labels[] = {"a", "b"};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		audit_findings_t f = {0};
 		audit_rule_soa_timers(t[i].refresh, t[i].retry, t[i].expire, t[i].minimum, labels,
-				      2, &f);
+		                      2, &f);
 		char got[256] = "";
 		for (size_t k = 0; k < f.n; k++) {
 			strcat(got, k ? " " : "");
@@ -212,10 +213,10 @@ static void test_ds_digest(void **state)
 	/* RFC 4034 §5.4 */
 	static uint8_t key[RDATA_MAXLEN], ds[RDATA_MAXLEN];
 	size_t kl = rdata(RRTYPE_DNSKEY,
-			  "256 3 5 AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/"
-			  "2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLU"
-			  "Uh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==",
-			  key);
+	                  "256 3 5 AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/"
+	                  "2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLU"
+	                  "Uh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==",
+	                  key);
 	size_t dl = rdata(RRTYPE_DS, "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118", ds);
 	assert_int_equal(audit_key_tag(key, kl), 60485);
 	uint8_t owner[NAME_MAXLEN], out[64];
@@ -239,19 +240,19 @@ static void test_asn_parse_ok(void **state)
 {
 	(void)state;
 	const char *text = "# comment\n"
-			   "\n"
-			   "192.0.2.0/24 64500\n"
-			   "192.0.0.0/16\tAS64501   # the covering prefix\n"
-			   "  2001:db8::/32 as64502\r\n"
-			   "0.0.0.0/0 4294967295\n"
-			   "198.51.100.7/32 1";
+	                   "\n"
+	                   "192.0.2.0/24 64500\n"
+	                   "192.0.0.0/16\tAS64501   # the covering prefix\n"
+	                   "  2001:db8::/32 as64502\r\n"
+	                   "0.0.0.0/0 4294967295\n"
+	                   "198.51.100.7/32 1";
 	audit_asn_table_t t = {0};
 	char err[256] = "";
 	assert_int_equal(audit_asn_parse(text, strlen(text), "asn.txt", &t, err, sizeof(err)), 0);
 	assert_int_equal(t.n, 5);
 	audit_addr_t a = addr("192.0.2.77"), b = addr("192.0.3.1"), c = addr("2001:db8:5::1"),
-		     d = addr("2001:db9::1"), e = addr("8.8.8.8"), g = addr("198.51.100.7"),
-		     h = addr("198.51.100.8");
+	             d = addr("2001:db9::1"), e = addr("8.8.8.8"), g = addr("198.51.100.7"),
+	             h = addr("198.51.100.8");
 	assert_int_equal(audit_asn_lookup(&t, a.family, a.a), 64500); /* longest wins */
 	assert_int_equal(audit_asn_lookup(&t, b.family, b.a), 64501);
 	assert_int_equal(audit_asn_lookup(&t, c.family, c.a), 64502);
@@ -272,20 +273,20 @@ static void test_asn_parse_errors(void **state)
 	static const struct {
 		const char *text, *err;
 	} t[] = {
-		{"192.0.2.0 64500", "f:1:1: prefix without /LEN '192.0.2.0'"},
-		{"192.0.2.0/24", "f:1:13: missing ASN after the prefix"},
-		{"192.0.2.0/24 # x", "f:1:14: missing ASN after the prefix"},
-		{"\n192.0.2.0/33 1", "f:2:11: bad prefix length (0..32) '33'"},
-		{"2001:db8::/129 1", "f:1:12: bad prefix length (0..128) '129'"},
-		{"192.0.2.0/ 1", "f:1:11: bad prefix length (0..32) ''"},
-		{"192.0.2.1/24 1", "f:1:1: bits set past the prefix length '192.0.2.1/24'"},
-		{"192.0.2.0/24 0", "f:1:14: bad ASN (1..4294967295) '0'"},
-		{"192.0.2.0/24 4294967296", "f:1:14: bad ASN (1..4294967295) '4294967296'"},
-		{"192.0.2.0/24 AS", "f:1:14: bad ASN (1..4294967295) 'AS'"},
-		{"192.0.2.0/24 64500 64501", "f:1:20: trailing text '64501'"},
-		{"999.0.2.0/24 1", "f:1:1: bad address '999.0.2.0'"},
-		{"/24 1", "f:1:1: bad address ''"},
-		{"a\0b", "f:1:1: NUL byte in the line"},
+	    {"192.0.2.0 64500", "f:1:1: prefix without /LEN '192.0.2.0'"},
+	    {"192.0.2.0/24", "f:1:13: missing ASN after the prefix"},
+	    {"192.0.2.0/24 # x", "f:1:14: missing ASN after the prefix"},
+	    {"\n192.0.2.0/33 1", "f:2:11: bad prefix length (0..32) '33'"},
+	    {"2001:db8::/129 1", "f:1:12: bad prefix length (0..128) '129'"},
+	    {"192.0.2.0/ 1", "f:1:11: bad prefix length (0..32) ''"},
+	    {"192.0.2.1/24 1", "f:1:1: bits set past the prefix length '192.0.2.1/24'"},
+	    {"192.0.2.0/24 0", "f:1:14: bad ASN (1..4294967295) '0'"},
+	    {"192.0.2.0/24 4294967296", "f:1:14: bad ASN (1..4294967295) '4294967296'"},
+	    {"192.0.2.0/24 AS", "f:1:14: bad ASN (1..4294967295) 'AS'"},
+	    {"192.0.2.0/24 64500 64501", "f:1:20: trailing text '64501'"},
+	    {"999.0.2.0/24 1", "f:1:1: bad address '999.0.2.0'"},
+	    {"/24 1", "f:1:1: bad address ''"},
+	    {"a\0b", "f:1:1: NUL byte in the line"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		audit_asn_table_t tab = {0};
@@ -294,7 +295,7 @@ static void test_asn_parse_errors(void **state)
 		if (i == sizeof(t) / sizeof(t[0]) - 1)
 			len = 3;
 		assert_int_equal(audit_asn_parse(t[i].text, len, "f", &tab, err, sizeof(err)),
-				 ERR_SYNTAX);
+		                 ERR_SYNTAX);
 		if (strcmp(err, t[i].err) != 0)
 			fail_msg("case %zu: got '%s', want '%s'", i, err, t[i].err);
 		audit_asn_free(&tab);
@@ -348,11 +349,11 @@ static void test_addr_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prefixes),     cmocka_unit_test(test_serial_lag),
-		cmocka_unit_test(test_ttl_rule),     cmocka_unit_test(test_soa_timers),
-		cmocka_unit_test(test_sig_horizon),  cmocka_unit_test(test_ds_digest),
-		cmocka_unit_test(test_asn_parse_ok), cmocka_unit_test(test_asn_parse_errors),
-		cmocka_unit_test(test_findings_exit), cmocka_unit_test(test_addr_parse),
+	    cmocka_unit_test(test_prefixes),      cmocka_unit_test(test_serial_lag),
+	    cmocka_unit_test(test_ttl_rule),      cmocka_unit_test(test_soa_timers),
+	    cmocka_unit_test(test_sig_horizon),   cmocka_unit_test(test_ds_digest),
+	    cmocka_unit_test(test_asn_parse_ok),  cmocka_unit_test(test_asn_parse_errors),
+	    cmocka_unit_test(test_findings_exit), cmocka_unit_test(test_addr_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -528,14 +528,23 @@ int audit_tsig_parse(const char *text, tsig_key_t *key, uint8_t *secret, size_t 
 	tsig_alg_t alg;
 	if (tsig_alg_from_text(alg_text, &alg) != 0 || alg == TSIG_HMAC_MD5)
 		return ERR_SYNTAX;
-	size_t slen = strlen(sec);
+	size_t slen = strlen(sec), pad = 0;
 	if (slen == 0 || slen % 4 != 0 || slen / 4 * 3 > cap)
 		return ERR_SYNTAX;
+	/* strict base64: the alphabet, then at most two '=' at the end */
+	while (pad < 2 && pad < slen && sec[slen - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < slen - pad; i++) {
+		char ch = sec[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '/'))
+			return ERR_SYNTAX;
+	}
 	int n = EVP_DecodeBlock(secret, (const unsigned char *)sec, (int)slen);
 	if (n <= 0)
 		return ERR_SYNTAX;
 	/* EVP_DecodeBlock counts the padding as zero octets */
-	n -= (sec[slen - 1] == '=') + (sec[slen - 2] == '=');
+	n -= (int)pad;
 	if (n <= 0 || tsig_key_init(key, name, alg, secret, (size_t)n) != 0)
 		return ERR_SYNTAX;
 	return 0;

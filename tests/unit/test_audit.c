@@ -346,6 +346,45 @@ static void test_addr_parse(void **state)
 	assert_int_equal(audit_addr_parse("[::1]:53", 53, &ss), ERR_SYNTAX);
 }
 
+static void test_tsig_parse(void **state)
+{
+	(void)state;
+	static uint8_t secret[64];
+	tsig_key_t k;
+	/* "secret" in base64, no padding / one / two padding octets */
+	assert_int_equal(audit_tsig_parse("xfr:c2VjcmV0", &k, secret, sizeof(secret)), 0);
+	assert_int_equal(k.alg, TSIG_HMAC_SHA256);
+	assert_int_equal(k.secret_len, 6);
+	assert_memory_equal(k.secret, "secret", 6);
+	assert_int_equal(
+	    audit_tsig_parse("hmac-sha512:xfr:c2VjcmV0MQ==", &k, secret, sizeof(secret)), 0);
+	assert_int_equal(k.alg, TSIG_HMAC_SHA512);
+	assert_int_equal(k.secret_len, 7);
+	assert_int_equal(audit_tsig_parse("hmac-sha1:a.b:c2VjcmV0MTI=", &k, secret, sizeof(secret)),
+	                 0);
+	assert_int_equal(k.secret_len, 8);
+	uint8_t want[NAME_MAXLEN];
+	size_t wl;
+	assert_int_equal(name_from_text("a.b.", 4, NULL, want, &wl), 0);
+	assert_true(name_equal(k.name, want));
+	static const char *const bad[] = {
+	    "",
+	    "xfr",
+	    "xfr:",
+	    ":c2VjcmV0",
+	    "hmac-md5:xfr:c2VjcmV0",  /* never originated (RFC 8945 §6) */
+	    "hmac-sha7:xfr:c2VjcmV0", /* no such algorithm */
+	    "xfr:c2VjcmV",            /* not a multiple of 4 */
+	    "xfr:c2Vj!mV0",           /* not base64 */
+	    "xfr:====",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (audit_tsig_parse(bad[i], &k, secret, sizeof(secret)) != ERR_SYNTAX)
+			fail_msg("'%s' accepted", bad[i]);
+	/* a secret larger than the buffer */
+	assert_int_equal(audit_tsig_parse("x:c2VjcmV0c2VjcmV0", &k, secret, 8), ERR_SYNTAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(test_sig_horizon),   cmocka_unit_test(test_ds_digest),
 	    cmocka_unit_test(test_asn_parse_ok),  cmocka_unit_test(test_asn_parse_errors),
 	    cmocka_unit_test(test_findings_exit), cmocka_unit_test(test_addr_parse),
+	    cmocka_unit_test(test_tsig_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,12 @@
  *
  * The main loop starts a worker (one pthread per running transfer, at
  * most one per zone) and never blocks; the worker tries the primaries in
- * order, each address in order, writes the new version to the zone's file
- * (temp + fsync + rename) and posts the result with uv_async_send.  The
+ * order, each address in order, commits an IXFR's changesets to the
+ * journal (a full transfer resets it: doc/journal.md), writes the new
+ * version to the zone's file (temp + fsync + rename) and posts the result
+ * with uv_async_send.  After publishing, the main loop NOTIFYs the zone's
+ * own notify: remotes (a chain).  At start-up one SOA check runs for every
+ * zone with a copy (a NOTIFY lost to a crash is not lost for long).  The
  * main loop then swaps the version in (it is the zones' only writer),
  * publishes, and saves the timers (journal_timers_save) in the daemon's
  * journal (or, when it has none, an LMDB environment of our own under

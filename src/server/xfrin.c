@@ -1,9 +1,11 @@
 /*
- * Incoming transfer: SOA query, then IXFR (or AXFR), over one TCP
- * connection with blocking I/O and poll() timeouts, in a refresh worker
- * thread (refresh.c posts the result back to the main loop).
+ * Incoming transfer: SOA query (UDP first, then TCP), then IXFR (or
+ * AXFR) over TCP, blocking I/O with poll() timeouts, in a refresh worker
+ * thread (refresh.c posts the result back to the main loop).  The stream
+ * part (check_msg, stream_msg, stream_rr, stream_finish) never touches a
+ * socket: xfrin_parse drives it from memory for fuzz_xfrin.
  *
- *   CONNECT ──► SOA_QUERY ──(not newer)──────────────────────► UP_TO_DATE
+ *   SOA_QUERY (UDP; TC/none: TCP) ──(not newer)──────────────► UP_TO_DATE
  *                  │ newer (RFC 1982)
  *                  ▼
  *             have a version? ──no──► AXFR ─────────────────┐
@@ -25,8 +27,9 @@
  * and at or below the origin; an IXFR starts at our serial, each changeset
  * starts where the previous one ended and applies cleanly (a removed
  * record must exist, an added one must not); nothing follows the last
- * SOA; every message's id matches and, with a key, its TSIG verifies
- * (and the last one is signed); no silence longer than the timeout
+ * SOA; every message parses, its id matches, its question (if any) is
+ * ours, its RCODE is NOERROR and, with a key, its TSIG verifies (at most
+ * 99 unsigned in a row, the last one signed); no silence longer than the timeout
  * (connect, each read); the zone built from an AXFR passes the zone
  * checks (zone_builder).
  */

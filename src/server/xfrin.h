@@ -3,12 +3,15 @@
  * AXFR): one blocking exchange with one primary address, run by a refresh
  * worker thread (refresh.c), never on the main loop or a query thread.
  *
- * One call does the SOA query and, when the primary's serial is newer
- * (RFC 1982), the transfer (IXFR when we have a version, falling back to
- * AXFR; AXFR-style IXFR replies are taken), all over one TCP connection,
- * TSIG-signed when the remote has a key.  Everything received is checked
- * before a version is made (doc/nsfleetd.md, "Secondary"); on any failure
- * the caller keeps its version and gets why in res->error.
+ * One call does the SOA query (over UDP first with udp_soa, else or on
+ * truncation over TCP) and, when the primary's serial is newer (RFC
+ * 1982), the transfer over TCP (IXFR when we have a version, falling back
+ * to AXFR; AXFR-style IXFR replies are taken; force_axfr: AXFR whatever
+ * the serials), TSIG-signed when the remote has a key.  Everything
+ * received is checked before a version is made (doc/nsfleetd.md,
+ * "Secondary"); on any failure the caller keeps its version and gets why
+ * in res->error.  An incremental IXFR also hands back its changesets, for
+ * the caller's journal.
  *
  * Thread safety: any number of transfers may run at once (nothing global).
  */

@@ -415,6 +415,8 @@ static void check_lame(audit_ctx_t *c, audit_server_t *s)
 		              m.has_edns ? "FORMERR" : "without an OPT record"),
 		    s->label);
 	const audit_query_t *v1 = &s->q[AP_EDNS1];
+	if (u->status != AUDIT_Q_OK)
+		return; /* no UDP at all: said above, EDNS cannot be judged */
 	if (v1->status != AUDIT_Q_OK)
 		audit_finding_server(
 		    audit_add(f, AUDIT_WARNING, "edns", "edns-version-dropped",
@@ -911,14 +913,22 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 		}
 		return;
 	}
-	size_t *grp = calloc(n, sizeof(*grp)), ng;
-	if (grp == NULL)
+	/* compared among the servers whose DNSKEY answer came (over TCP: a
+	 * server without TCP is the no-tcp finding's) */
+	size_t *grp = calloc(n, sizeof(*grp)), *kidx = calloc(n, sizeof(*kidx)), ng, nk = 0;
+	if (grp == NULL || kidx == NULL) {
+		free(grp);
+		free(kidx);
 		return;
-	size_t best = group(c, idx, n, key_dnskey, 0, grp, &ng);
-	/* the DS check uses the keys most servers serve */
-	if (c->s[idx[best]].dnskey_set && *c->s[idx[best]].dnskey_set)
-		signer = &c->s[idx[best]];
+	}
 	for (size_t i = 0; i < n; i++)
+		if (c->s[idx[i]].dnskey_set)
+			kidx[nk++] = idx[i];
+	size_t best = group(c, kidx, nk, key_dnskey, 0, grp, &ng);
+	/* the DS check uses the keys most servers serve */
+	if (nk && c->s[kidx[best]].dnskey_set && *c->s[kidx[best]].dnskey_set)
+		signer = &c->s[kidx[best]];
+	for (size_t i = 0; i < nk; i++)
 		if (grp[i] != grp[best])
 			audit_finding_server(
 			    audit_add(&c->findings, AUDIT_ERROR, "dnssec", "dnskey-differ",
@@ -926,8 +936,9 @@ static void check_dnssec(audit_ctx_t *c, const size_t *idx, size_t n)
 			              "zone): resolvers may get keys that do not match the "
 			              "signatures",
 			              "the DNSKEY RRset differs from the other servers'"),
-			    c->s[idx[i]].label);
+			    c->s[kidx[i]].label);
 	free(grp);
+	free(kidx);
 	for (size_t i = 0; i < n; i++) {
 		const audit_server_t *s = &c->s[idx[i]];
 		int64_t l1 = 0, l2 = 0, left;
@@ -1104,7 +1115,13 @@ void audit_check_fleet(audit_ctx_t *c)
 		return;
 	}
 	size_t na = auth_servers(c, idx, false, 0);
-	check_ns(c, idx, na);
+	/* the NS comparison among servers whose NS answer came */
+	size_t *nsidx = calloc(na ? na : 1, sizeof(*nsidx)), nns = 0;
+	for (size_t i = 0; nsidx && i < na; i++)
+		if (c->s[idx[i]].ns_set)
+			nsidx[nns++] = idx[i];
+	check_ns(c, nsidx ? nsidx : idx, nsidx ? nns : 0);
+	free(nsidx);
 	check_timers(c, idx, na);
 	check_ttls(c, idx, na);
 	check_exposure(c);

@@ -2,7 +2,9 @@
 that answers garbage, one that never answers, one that streams an AXFR
 forever and one that lies in its SOA, beside a good nsfleetd.  Each is a
 finding with a clear reason, never a hang (the subprocess timeout only
-catches a hang) or a crash."""
+catches a hang) or a crash.  Then a proxy in front of a good server that
+spoils one thing (no AA, SERVFAIL, no TCP, no UDP, no EDNS, RA set): that
+finding on the proxy only."""
 
 import socket
 import struct
@@ -174,3 +176,146 @@ def test_misbehaving_servers_are_findings_not_hangs(peers):
     good = f"ns1.audit.test.@{GOOD}#{port}"
     assert {c for c, _ in by.get(good, [])} <= {"one-implementation", "few-prefixes",
                                                  "ns-differ", "serial-lag"}, describe(rep)
+
+
+class Proxy:
+    """Forwards to a real server and spoils the answers one way (mode)."""
+
+    def __init__(self, addr, port, target, mode):
+        self.addr, self.port, self.target, self.mode = addr, port, target, mode
+        self.stop_ev = threading.Event()
+        self.socks = []
+        self.threads = []
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind((addr, port))
+        self.udp.settimeout(0.1)
+        self.threads.append(threading.Thread(target=self.udp_loop, daemon=True))
+        self.tcp = None
+        if mode != "udponly":
+            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.tcp.bind((addr, port))
+            self.tcp.listen(16)
+            self.tcp.settimeout(0.1)
+            self.threads.append(threading.Thread(target=self.tcp_loop, daemon=True))
+        for t in self.threads:
+            t.start()
+
+    def spoil(self, wire, tcp):
+        w = bytearray(wire)
+        if self.mode == "noaa":
+            w[2] &= ~0x04
+        elif self.mode == "servfail":
+            w[3] = (w[3] & 0xF0) | 2
+        elif self.mode == "recursive":
+            w[3] |= 0x80
+        elif self.mode == "noedns" and not tcp:
+            m = dns.message.from_wire(bytes(w))
+            m.use_edns(False)
+            return m.to_wire()
+        return bytes(w)
+
+    def udp_loop(self):
+        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        up.settimeout(1)
+        while not self.stop_ev.is_set():
+            try:
+                wire, peer = self.udp.recvfrom(65535)
+            except (socket.timeout, OSError):
+                continue
+            if self.mode == "tcponly":
+                continue
+            try:
+                up.sendto(wire, self.target)
+                ans, _ = up.recvfrom(65535)
+                self.udp.sendto(self.spoil(ans, False), peer)
+            except (OSError, dns.exception.DNSException):
+                pass
+        up.close()
+
+    def tcp_loop(self):
+        while not self.stop_ev.is_set():
+            try:
+                conn, _ = self.tcp.accept()
+            except (socket.timeout, OSError):
+                continue
+            threading.Thread(target=self.tcp_conn, args=(conn,), daemon=True).start()
+
+    def tcp_conn(self, conn):
+        conn.settimeout(2)
+        up = socket.create_connection(self.target, timeout=2)
+        try:
+            (n,) = struct.unpack("!H", conn.recv(2))
+            wire = b""
+            while len(wire) < n:
+                wire += conn.recv(n - len(wire))
+            up.sendall(struct.pack("!H", n) + wire)
+            while True:  # every message of the answer (AXFR: until close)
+                hdr = up.recv(2)
+                if len(hdr) < 2:
+                    break
+                (n,) = struct.unpack("!H", hdr)
+                ans = b""
+                while len(ans) < n:
+                    chunk = up.recv(n - len(ans))
+                    if not chunk:
+                        raise EOFError
+                    ans += chunk
+                out = self.spoil(ans, True)
+                conn.sendall(struct.pack("!H", len(out)) + out)
+        except (OSError, EOFError, struct.error, dns.exception.DNSException):
+            pass
+        finally:
+            up.close()
+            conn.close()
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(5)
+        self.udp.close()
+        if self.tcp:
+            self.tcp.close()
+
+
+# findings about the fleet as a whole, which name every server
+FLEETWIDE = {"one-implementation", "few-prefixes", "one-prefix"}
+
+
+@pytest.mark.parametrize("mode, codes", [
+    ("noaa", {"lame-not-authoritative"}),
+    ("servfail", {"lame-servfail"}),
+    ("udponly", {"no-tcp"}),
+    ("tcponly", {"no-udp"}),
+    ("noedns", {"edns-broken", "edns-version-ignored"}),
+    ("recursive", {"recursion"}),
+])
+def test_one_broken_behaviour(tmp_path, mode, codes):
+    """A proxy in front of a good nsfleetd spoils one thing: that one
+    finding, on the proxy only."""
+    import json
+    import subprocess
+    port = free_port([GOOD, GARBAGE])
+    good = Member("nsfleetd", "ns1.audit.test.", GOOD, port, tmp_path, zone_text())
+    good.start()
+    proxy = None
+    try:
+        good.wait_ready()
+        proxy = Proxy(GARBAGE, port, (GOOD, port), mode)
+        argv = [str(nsfleet_bin()), "audit", ZONE, "--json", "--timeout", "200",
+                "--ns", f"ns1.audit.test@{GOOD}#{port}", "--ns", f"ns2.audit.test@{GARBAGE}#{port}",
+                "--ns", f"ns3.audit.test@{GARBAGE}#{port}", "--ns", f"ns4.audit.test@{GOOD}#{port}"]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    finally:
+        if proxy:
+            proxy.stop()
+        good.stop()
+    assert not SANITIZER.search(p.stderr), p.stderr
+    rep = json.loads(p.stdout)
+    spoilt = f"ns2.audit.test.@{GARBAGE}#{port}"
+    got = {f["code"] for f in rep["findings"]
+           if spoilt in f["servers"] and f["code"] not in FLEETWIDE}
+    assert got == codes, describe(rep)
+    clean = f"ns1.audit.test.@{GOOD}#{port}"
+    assert not {f["code"] for f in rep["findings"]
+                if clean in f["servers"] and f["code"] not in FLEETWIDE}, describe(rep)

@@ -226,10 +226,28 @@ static lookup_t lookup(const ans_t *a, const ans_name_t *nm)
 {
 	const zone_t *z = a->z;
 	lookup_t r = {L_NX, NULL, a->zlabels};
+	/* The name's own node, looked up when a name above it is missing:
+	 * if the name has a node, every missing name above it is an empty
+	 * non-terminal, known without the ordered (treap) search below. */
+	const zone_node_t *full = NULL;
+	bool have_full = false;
 	for (int j = a->zlabels; j <= nm->nlabels; j++) {
-		/* the apex node is known: one descent fewer per query */
-		const zone_node_t *n =
-			j == a->zlabels ? a->apex : zone_find_key(z, nm->key, nm->kend[j]);
+		/* the apex node is known: one lookup fewer per query */
+		const zone_node_t *n;
+		if (j == a->zlabels)
+			n = a->apex;
+		else if (j == nm->nlabels && have_full)
+			n = full;
+		else
+			n = zone_find_key(z, nm->key, nm->kend[j]);
+		if (n == NULL && j < nm->nlabels) {
+			if (!have_full) {
+				full = zone_find_key(z, nm->key, nm->keylen);
+				have_full = true;
+			}
+			if (full != NULL)
+				continue; /* an empty non-terminal above the name's node */
+		}
 		if (n != NULL && j > a->zlabels && nsec3_only(n)) {
 			/* hashed owners have no children either */
 			r.kind = L_NX;

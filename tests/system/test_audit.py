@@ -235,3 +235,33 @@ def test_tsig_axfr_compares_whole_zones(fleet):
     refused = [f for f in rep["findings"] if f["code"] == "axfr-tsig-refused"]
     assert len(refused) == 4 and all(f["severity"] == "info" for f in refused), describe(rep)
     assert rc == 0, describe(rep)
+
+
+def on_terminal(argv):
+    """Runs argv with stdout on a pseudo-terminal: (exit status, output)."""
+    import os
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:  # the child
+        os.environ.pop("NO_COLOR", None)
+        os.execv(argv[0], argv)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO once the child is gone
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.WEXITSTATUS(status), out
+
+
+def test_colour_only_on_a_terminal(clean):
+    argv = [str(nsfleet_bin()), *clean.audit_args()]
+    rc, out = on_terminal(argv)
+    assert rc == 0 and b"\033[" in out, out
+    rc, out = on_terminal(argv + ["--no-color"])
+    assert rc == 0 and b"\033[" not in out and b"0 errors, 0 warnings" in out, out

@@ -72,15 +72,20 @@ def test_nsfleetd_primary_to_secondary(kind, nsfleetd_bin, tmp_path, fleet):  # 
     assert kinds == ["AXFR"] + ["IXFR"] * (len(steps) - 1), kinds
 
 
-def test_notify_ns_off(nsfleetd_bin, tmp_path, fleet):  # noqa: F811
-    """notify-ns: false: the zone's NS are not even looked at."""
+def test_notify_ns_off_and_not_to_self(nsfleetd_bin, tmp_path, fleet):  # noqa: F811
+    """notify-ns: false: the zone's NS are not even looked at; a remote
+    that is the server's own listen address is not notified."""
     steps = rounds()
+    pport = free_port(False)
     primary = fleet(NsfleetdPeer(nsfleetd_bin, tmp_path, "primary", "primary", ADDR["nsfleetd"],
-                                 records=steps[0][1], serial=steps[0][0],
+                                 records=steps[0][1], serial=steps[0][0], port=pport,
+                                 notify=[(ADDR["nsfleetd"], pport)],
                                  extra_zone="    notify-ns: false\n"))
     primary.publish(*steps[1])
+    primary.wait_log(r"NOTIFY out: zone example\.com\.: 127\.0\.0\.1@%d is one of our own "
+                     r"listen addresses: not notified" % pport)
     primary.wait_log(r"reload done")
-    assert "NOTIFY out" not in primary.log()
+    assert not re.search(r"NOTIFY out: zone example\.com\.(, peer|: NS)", primary.log())
 
 
 @pytest.mark.xfail(strict=True, reason="daemon_reload (src/server/daemon.c) does not pass the "

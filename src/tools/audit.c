@@ -600,11 +600,10 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 			ql_push(&l, &pds);
 	}
 	audit_net_run(l.v, l.n, t);
+	char **child = NULL; /* the names of the zone's own NS RRsets */
+	size_t nchild = 0;
 	for (size_t i = 0; cq && i < ncli; i++) {
-		char **v = NULL;
-		size_t n = 0;
-		read_delegation(c, &cq[i], &d, a->port, &v, &n, NULL, NULL);
-		set_free(v, n);
+		read_delegation(c, &cq[i], &d, a->port, &child, &nchild, NULL, NULL);
 		audit_query_free(&cq[i]);
 	}
 	free(cq);
@@ -647,11 +646,7 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 		for (size_t k = 0; k < d.nnames; k++)
 			if (strcasecmp(d.addrs[i].name, d.names[k]) == 0 &&
 			    !given_by_hand(c, d.names[k]))
-				server_add(c, d.names[k], &d.addrs[i].addr, AUDIT_FROM_CHILD);
-	for (size_t k = 0; k < d.nnames; k++)
-		for (size_t i = 0; i < c->ns; i++)
-			if (strcasecmp(c->s[i].nsname, d.names[k]) == 0)
-				c->s[i].from |= AUDIT_FROM_CHILD;
+				server_add(c, d.names[k], &d.addrs[i].addr, 0);
 	/* A2: names without an address */
 	free(l.v);
 	memset(&l, 0, sizeof(l));
@@ -707,7 +702,7 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 					s6->sin6_port = htons((uint16_t)a->port);
 					memcpy(&s6->sin6_addr, rr.rdata, 16);
 				}
-				server_add(c, d.names[k / 2], &sa, AUDIT_FROM_CHILD);
+				server_add(c, d.names[k / 2], &sa, 0);
 			}
 		}
 		audit_query_free(&aq[k]);
@@ -729,7 +724,12 @@ static void discover(audit_ctx_t *c, const audit_args_t *a, const audit_timing_t
 			          res ? "(the resolver found none)"
 			              : "known (not in the zone, and no --resolver to ask)");
 	}
-	/* which servers the parent names */
+	/* which servers the zone and the parent name */
+	for (size_t k = 0; k < nchild; k++)
+		for (size_t i = 0; i < c->ns; i++)
+			if (strcasecmp(c->s[i].nsname, child[k]) == 0)
+				c->s[i].from |= AUDIT_FROM_CHILD;
+	set_free(child, nchild);
 	if (c->parent_ns_set)
 		for (size_t i = 0; i < c->ns; i++) {
 			char pad[NAME_TEXT_MAXLEN + 2];
@@ -815,6 +815,34 @@ static void axfr_samples(audit_ctx_t *c)
 			size_t before = c->nsamples;
 			sample_add(c, rr.owner, rr.type, false);
 			added += c->nsamples > before;
+		}
+	}
+}
+
+/* After phase B: the NS names the servers themselves serve (needed when
+ * discovery went through the parent only) mark their servers as named by
+ * the zone, and count as nameservers. */
+static void mark_zone_names(audit_ctx_t *c)
+{
+	for (size_t i = 0; i < c->ns; i++) {
+		const char *set = c->s[i].ns_set;
+		if (!c->s[i].auth || set == NULL)
+			continue;
+		while (*set) {
+			const char *end = strchr(set, ' ');
+			size_t len = end ? (size_t)(end - set) : strlen(set);
+			char name[NAME_TEXT_MAXLEN];
+			if (len < sizeof(name)) {
+				memcpy(name, set, len);
+				name[len] = 0;
+				set_add(&c->ns_names, &c->nnames, name);
+				for (size_t k = 0; k < c->ns; k++)
+					if (strcasecmp(c->s[k].nsname, name) == 0)
+						c->s[k].from |= AUDIT_FROM_CHILD;
+			}
+			set += len;
+			while (*set == ' ')
+				set++;
 		}
 	}
 }
@@ -991,6 +1019,7 @@ int cmd_audit(int argc, char **argv)
 		audit_check_samples(&c, &c.s[i], 0);
 		audit_fp_identify(&c.s[i]);
 	}
+	mark_zone_names(&c);
 	/* C: names from an AXFR, asked of everyone */
 	size_t before = c.nsamples;
 	axfr_samples(&c);

@@ -417,7 +417,8 @@ def make_nsfleet(d, name, role, port, cpu, zone_src=None, peer_port=None):
     """nsfleetd from a YAML config: a primary (journal in its storage,
     NOTIFY to peer_port, transfers allowed with the key, serial-policy
     keep, notify-ns false: the generated zone's NS addresses are not
-    ours) or a secondary of peer_port (NOTIFY allowed with the key)."""
+    ours) or a secondary of peer_port (NOTIFY allowed with the key,
+    notify-ns false as well)."""
     d.mkdir(parents=True, exist_ok=True)
     lines = ["server:", f"  listen: [ \"127.0.0.1@{port}\" ]", f"  storage: \"{d}\"",
              f"  control: \"{d}/ctl.sock\"", "  udp-workers: 1", "  tcp-workers: 1",
@@ -435,7 +436,10 @@ def make_nsfleet(d, name, role, port, cpu, zone_src=None, peer_port=None):
                   "    shrink-limit: 100"]
         ZoneText(zone_src).write(zf) if zone_src else None
     else:
-        lines += ["    primaries: [ peer ]"]
+        # notify-ns false here too: after each transfer a secondary NOTIFYs
+        # the zone's NS addresses (its own secondaries), 192.0.2.53 and
+        # 198.51.100.53 at port 53 in the generated zone, never answering
+        lines += ["    primaries: [ peer ]", "    notify-ns: false"]
     (d / "nsfleetd.yaml").write_text("\n".join(lines) + "\n")
     p = Proc(name, [nsfleetd_bin(), "-c", d / "nsfleetd.yaml"], d, port, cpu)
     return Server("nsfleet", role, p, zf if role == "primary" else None, d / "ctl.sock")

@@ -10,11 +10,13 @@ import dns.query
 import dns.rcode
 import pytest
 
-from audit_util import (PARENT_ADDR, SANITIZER, ZONE, Fleet, Member, describe, need, nsfleet_bin,
+from audit_util import (PARENT_ADDR, PARENT_TEXT, SANITIZER, ZONE, Fleet, Member, describe, need, nsfleet_bin,
                         problems, zone_text)
 from nsfleetd_harness import free_port, have_ipv6
 
 RESOLVER = "127.10.0.1"
+PARENT_TEXT_WITH_HELPER = (PARENT_TEXT + "audit IN NS ns5.helper.test.\n"
+                           "ns5.helper IN A 127.4.0.1\n")
 
 
 @pytest.fixture
@@ -132,3 +134,30 @@ def test_ipv6_addresses(tmp_path):
     # ns3 and ns4 are down; the IPv6 server answered like the IPv4 one
     assert {c for c, s in problems(rep) if f"ns2.audit.test.@::1#{port}" in s} <= \
         {"one-implementation"}, describe(rep)
+
+
+def test_out_of_zone_ns_name_resolved_through_the_resolver(fleet, tmp_path):
+    # a fifth NS name outside the zone (ns5.helper.test., served by the
+    # parent zone itself) has no glue: only the resolver finds its address
+    extra_ns = "@    IN NS  ns5.helper.test.\n"
+    text = zone_text() + extra_ns
+    parent = PARENT_TEXT_WITH_HELPER
+    fleet.start(texts={k: text for k in ("nsfleetd", "bind", "knot", "nsd")},
+                parent_text=parent)
+    free = free_port(False)
+    u = Unbound(tmp_path / "unbound", free, fleet.port)
+    try:
+        rc, rep = run_audit(ZONE, "--resolver", f"{RESOLVER}#{free}", "--port", fleet.port,
+                            "--timeout", 300)
+    finally:
+        u.stop()
+    assert problems(rep) == set(), describe(rep)
+    five = [s for s in rep["servers"] if s["name"] == "ns5.helper.test."]
+    assert [(s["address"], s["software"]) for s in five] == [("127.4.0.1", "NSD")], five
+    assert set(five[0]["from"]) == {"zone", "parent"}, five
+    # from the zone alone (no parent, no resolver) the address of ns5 stays
+    # unknown, and that is said
+    rc, rep = run_audit(ZONE, "--port", fleet.port, "--timeout", 300,
+                        "--ns", f"ns1.audit.test@127.1.0.1#{fleet.port}")
+    assert ("ns-no-address", ()) in problems(rep), describe(rep)
+    assert "ns5.helper.test." in describe(rep)

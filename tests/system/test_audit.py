@@ -265,3 +265,14 @@ def test_colour_only_on_a_terminal(clean):
     assert rc == 0 and b"\033[" in out, out
     rc, out = on_terminal(argv + ["--no-color"])
     assert rc == 0 and b"\033[" not in out and b"0 errors, 0 warnings" in out, out
+
+
+def test_soa_timers_against_practice(fleet):
+    text = zone_text().replace("3600 900 1209600 300", "86400 86400 3600 172800")
+    fleet.start(texts={k: text for k in ("nsfleetd", "bind", "knot", "nsd")})
+    everyone = ("nsfleetd", "bind", "knot", "nsd")
+    rep = expect(fleet, 2, {("soa-refresh", everyone), ("soa-retry-above-refresh", everyone),
+                            ("soa-expire-below-refresh", everyone),
+                            ("soa-negative-ttl-long", everyone)})
+    sev = {f["code"]: f["severity"] for f in rep["findings"]}
+    assert sev["soa-expire-below-refresh"] == "error" and sev["soa-refresh"] == "warning"

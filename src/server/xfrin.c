@@ -754,13 +754,15 @@ static int soa_query(xfr_t *x)
 	return soa_from_answer(x, &m);
 }
 
-/* The SOA query over UDP (RFC 1996 §3.11, RFC 1035 §4.2), on a connected
- * socket of its own.  0 with res->remote_serial; ERR_TRUNCATED when the
- * answer is truncated (TC) and -ETIMEDOUT or a socket error when none
- * came: the caller asks again over TCP.  Another error (a bad answer, an
- * RCODE, a TSIG that does not verify) fails the refresh, as over TCP.
- * Datagrams with another id are dropped (spoofing) while we wait. */
-static int udp_soa_query(xfr_t *x)
+/* One query of qtype over UDP, on a connected socket of its own, and its
+ * answer checked (check_msg) into *m (in x->buf) with *rcode; tc (zeroed
+ * by the caller) signs and verifies, the caller clears it.  0;
+ * ERR_TRUNCATED when the answer is truncated (TC), -ETIMEDOUT or a socket
+ * error when none came: the caller asks over TCP; another error (a bad
+ * answer) with the reason in res->error.  Datagrams with another id are
+ * dropped (spoofing) while we wait. */
+static int udp_query(xfr_t *x, uint16_t qtype, tsig_ctx_t *tc, msg_t *m, unsigned *rcode,
+                     const char *what)
 {
 	const conf_addr_t *a = x->rq->addr;
 	int fd = socket(a->sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -771,20 +773,14 @@ static int udp_soa_query(xfr_t *x)
 		close(fd);
 		return e;
 	}
-	tsig_ctx_t tc;
-	memset(&tc, 0, sizeof(tc));
 	uint16_t id;
 	size_t len;
-	int rc = build_query(x, RRTYPE_SOA, &id, &tc, &len);
+	int rc = build_query(x, qtype, &id, tc, &len);
 	if (rc == 0 && send(fd, x->buf + 2, len, 0) < 0)
 		rc = -errno;
-	int saved = x->fd;
-	x->fd = fd; /* for wait_fd */
 	uint64_t deadline = now_ms() + (x->rq->timeout_ms < XFRIN_UDP_TIMEOUT_MS
 	                                    ? x->rq->timeout_ms
 	                                    : XFRIN_UDP_TIMEOUT_MS);
-	msg_t m;
-	unsigned rcode = 0;
 	while (rc == 0) {
 		uint64_t t = now_ms();
 		if (t >= deadline) {
@@ -815,21 +811,62 @@ static int udp_soa_query(xfr_t *x)
 			rc = ERR_TRUNCATED;
 			break;
 		}
-		rc = check_msg(x, x->buf, (size_t)n, &m, RRTYPE_SOA, id, &tc, "SOA query (UDP)",
-		               &rcode);
-		if (rc < 0)
-			break;
-		if (rcode != MSG_RCODE_NOERROR) {
-			fail(x, "SOA query (UDP): the primary answered %s", rcode_text(rcode));
-			rc = ERR_FORMERR;
-			break;
-		}
-		rc = soa_from_answer(x, &m);
+		rc = check_msg(x, x->buf, (size_t)n, m, qtype, id, tc, what, rcode);
 		break;
 	}
-	tsig_ctx_clear(&tc);
-	x->fd = saved;
 	close(fd);
+	return rc;
+}
+
+/* The SOA query over UDP (RFC 1996 §3.11, RFC 1035 §4.2): 0 with
+ * res->remote_serial, or udp_query's errors (an RCODE fails). */
+static int udp_soa_query(xfr_t *x)
+{
+	tsig_ctx_t tc;
+	memset(&tc, 0, sizeof(tc));
+	msg_t m;
+	unsigned rcode = 0;
+	int rc = udp_query(x, RRTYPE_SOA, &tc, &m, &rcode, "SOA query (UDP)");
+	tsig_ctx_clear(&tc);
+	if (rc == 0 && rcode != MSG_RCODE_NOERROR) {
+		fail(x, "SOA query (UDP): the primary answered %s", rcode_text(rcode));
+		rc = ERR_FORMERR;
+	}
+	if (rc == 0)
+		rc = soa_from_answer(x, &m);
+	return rc;
+}
+
+/* IXFR over UDP (RFC 1995 §2): the whole reply in one datagram is taken
+ * (every check of the TCP stream applies).  ERR_TRUNCATED (go to TCP)
+ * when it does not fit: TC, the new SOA alone, or an incomplete stream; also when the primary answers an error RCODE
+ * (some refuse IXFR over UDP).  Timeouts and socket errors: go to TCP
+ * too.  Another error fails the refresh. */
+static int udp_ixfr(xfr_t *x)
+{
+	tsig_ctx_t tc;
+	memset(&tc, 0, sizeof(tc));
+	msg_t m;
+	unsigned rcode = 0;
+	stream_begin(x, RRTYPE_IXFR);
+	int rc = udp_query(x, RRTYPE_IXFR, &tc, &m, &rcode, "IXFR (UDP)");
+	if (rc == 0 && rcode != MSG_RCODE_NOERROR)
+		rc = ERR_TRUNCATED;
+	if (rc == 0)
+		rc = stream_msg(x, &m, rcode);
+	if (rc == 0 && x->st != ST_DONE && !x->res->up_to_date)
+		rc = ERR_TRUNCATED; /* the SOA alone ("use TCP"), or not all of it */
+	if (rc == 0 && x->has_key && tsig_ctx_finish(&tc) != TSIG_OK) {
+		fail(x, "IXFR (UDP): the answer is not signed");
+		rc = ERR_FORMERR;
+	}
+	tsig_ctx_clear(&tc);
+	if (rc == 0)
+		rc = stream_finish(x);
+	if (rc == 0 && x->res->ncs > 0)
+		x->res->kind = "IXFR (UDP)";
+	if (rc < 0)
+		stream_reset(x);
 	return rc;
 }
 
@@ -876,15 +913,36 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 				fail(x, "SOA query (UDP): %s", err_str(u));
 		}
 	}
-	bool need_tcp = !have_soa || rq->force_axfr ||
-	                !(rq->cur != NULL &&
-	                  serial_compare(res->remote_serial, rq->cur->serial) != SERIAL_GT);
+	uint32_t ours = rq->cur ? rq->cur->serial : 0;
+	bool newer = have_soa && rq->cur != NULL &&
+	             serial_compare(res->remote_serial, ours) == SERIAL_GT;
+	/* newer by UDP: IXFR over UDP first (RFC 1995 §2), TCP unless it fits */
+	bool udp_done = false;
+	if (rc == 0 && newer && !rq->force_axfr) {
+		res->messages = res->bytes = 0;
+		if (rq->phase != NULL)
+			atomic_store(rq->phase, XFRIN_PHASE_TRANSFER);
+		uint32_t remote = res->remote_serial;
+		int u = udp_ixfr(x);
+		res->remote_serial = remote;
+		if (u == 0) {
+			udp_done = true;
+		} else if (u == ERR_TRUNCATED || u == -ETIMEDOUT || u == -ECONNREFUSED) {
+			log_debug("xfr-in zone=%s peer=%s: IXFR over UDP: %s; over TCP", rq->zone_name,
+			          x->peer, u == ERR_TRUNCATED ? "does not fit" : strerror(-u));
+			res->error[0] = 0;
+		} else {
+			rc = u;
+		}
+	}
+	bool need_tcp = !udp_done && (!have_soa || rq->force_axfr || rq->cur == NULL || newer);
 	if (rc == 0 && need_tcp)
 		rc = xconnect(x);
 	if (rc == 0 && !have_soa)
 		rc = soa_query(x);
-	uint32_t ours = rq->cur ? rq->cur->serial : 0;
-	if (rc == 0 && rq->force_axfr) {
+	if (rc == 0 && udp_done) {
+		/* res->zone from the one datagram */
+	} else if (rc == 0 && rq->force_axfr) {
 		res->messages = res->bytes = 0;
 		if (rq->phase != NULL)
 			atomic_store(rq->phase, XFRIN_PHASE_TRANSFER);

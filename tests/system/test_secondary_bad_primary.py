@@ -58,7 +58,7 @@ class FakePrimary:
         self.sock.settimeout(0.2)
         self.mode = "good1"
         self.stop = False
-        self.tcp_conns = self.tcp_soa = self.udp_soa = 0
+        self.tcp_conns = self.tcp_soa = self.udp_soa = self.udp_ixfr = 0
         self.t = threading.Thread(target=self.run, daemon=True)
         self.t.start()
         self.udp = None
@@ -84,13 +84,23 @@ class FakePrimary:
             except socket.timeout:
                 continue
             q = dns.message.from_wire(w, keyring=self.keyring)
-            self.udp_soa += 1
+            ixfr = q.question[0].rdtype == dns.rdatatype.IXFR
+            if ixfr:
+                self.udp_ixfr += 1
+            else:
+                self.udp_soa += 1
             r = dns.message.make_response(q)
             r.flags |= dns.flags.AA
             if self.mode == "udp-tc":
                 r.flags |= dns.flags.TC
+            elif self.mode == "udp-ixfr" and ixfr:
+                # RFC 1995 §2: the whole IXFR 2 -> 3 fits in the datagram
+                for x in [soa(3), soa(2), soa(3), rr("udp.example.com.", "A", "192.0.2.33"),
+                          soa(3)]:
+                    r.answer.append(x)
             else:
-                r.answer.append(soa({"good1": 1}.get(self.mode, 2)))
+                # the new SOA alone: for an IXFR, "ask again over TCP"
+                r.answer.append(soa({"good1": 1, "udp-ixfr": 3}.get(self.mode, 2)))
             self.udp.sendto(r.to_wire(), addr)
 
     def run(self):
@@ -349,7 +359,8 @@ def test_broken_transfers_keep_last_zone(nsfleetd_bin, tmp_path, fake):
 def test_soa_query_udp_first(nsfleetd_bin, tmp_path):
     """RFC 1996 §3.11 / RFC 1035 §4.2: the refresh asks the SOA over UDP; an
     up-to-date answer costs no TCP connection; a truncated one is asked
-    again over TCP; a newer one opens TCP for the transfer alone."""
+    again over TCP; a newer one tries IXFR over UDP (RFC 1995 §2): taken
+    when it fits, else TCP for the transfer alone."""
     fake = FakePrimary(udp=True)
     servers = []
     try:
@@ -378,10 +389,22 @@ def test_soa_query_udp_first(nsfleetd_bin, tmp_path):
         assert (fake.udp_soa, fake.tcp_soa, fake.tcp_conns) == (3, 1, conns + 1)
 
         line = refresh("good2")
-        assert "serial=1->2" in line and "result=ok" in line, line
-        # the serial came by UDP: the TCP connection carries the transfer only
-        assert (fake.udp_soa, fake.tcp_soa, fake.tcp_conns) == (4, 1, conns + 2)
+        assert "kind=IXFR (AXFR-style)" in line and "serial=1->2" in line, line
+        assert "result=ok" in line, line
+        # the serial came by UDP, the UDP IXFR got the SOA alone ("use TCP"):
+        # the TCP connection carries the transfer only
+        assert (fake.udp_soa, fake.udp_ixfr, fake.tcp_soa, fake.tcp_conns) == \
+            (4, 1, 1, conns + 2)
         wait_serial(s, 2, zone=ZONE)
+
+        line = refresh("udp-ixfr")
+        assert "kind=IXFR (UDP)" in line and "serial=2->3" in line, line
+        assert "messages=1 " in line and "result=ok" in line, line
+        # no TCP at all: the IXFR fitted in the datagram
+        assert (fake.udp_soa, fake.udp_ixfr, fake.tcp_conns) == (5, 2, conns + 2)
+        wait_serial(s, 3, zone=ZONE)
+        assert s.query("udp.example.com.", "A").answer[0][0].address == "192.0.2.33"
+        assert s.query("new.example.com.", "A").answer[0][0].address == "192.0.2.10"
     finally:
         fake.close()
         for x in servers:

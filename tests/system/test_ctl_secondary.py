@@ -84,7 +84,10 @@ def test_refresh_retransfer_status(nsfleetd_bin, nsfleet, tmp_path, servers):
     v = ctl_json(nsfleet, sock, "retransfer", "example.com")
     assert v == {"ok": True, "message": "retransfer of example.com. started"}
     s.wait_log(r"xfr-in zone=example\.com\. kind=AXFR .*serial=2->2 .*result=ok")
-    z = wait_status(nsfleet, sock, lambda z: z["journal_changesets"] == 0, "journal reset")
+    # (the worker resets the journal before the main loop publishes: wait
+    # for the end of the refresh too)
+    z = wait_status(nsfleet, sock, lambda z: z["journal_changesets"] == 0 and
+                    not z["refreshing"] and z["state"] == "idle", "journal reset")
     assert z["serial"] == 2 and "journal_from" not in z
 
     # text forms

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tools/audit.h"
+#include "tools/lab.h"
 #include "tools/tool.h"
 
 static void usage(FILE *out)
@@ -14,6 +15,7 @@ static void usage(FILE *out)
 	      "  zone print FILE [--origin NAME] [--json]   print it in canonical form\n"
 	      "  zone diff OLD NEW [--origin NAME] [--json] the changeset between two versions\n"
 	      "  ctl [-s PATH] reload [ZONE] | status      talk to a running nsfleetd\n"
+	      "  lab up|down|status [--config FILE]        a DNS hierarchy in network namespaces\n"
 	      "  tsig-keygen NAME [--algorithm ALG]        a new TSIG key (nsfleetd, BIND, Knot)\n"
 	      "\n"
 	      "`nsfleet COMMAND --help` tells more.\n",
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "lab") == 0)
+		return cmd_lab(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tsig-keygen") == 0)
 		return cmd_tsig_keygen(argc - 1, argv + 1);
 	fprintf(stderr, "nsfleet: unknown command '%s'\n", argv[1]);

@@ -661,47 +661,122 @@ static long find_sample(const audit_ctx_t *c, const char *name, uint16_t type)
 	return -1;
 }
 
+/* The address RRs ("name A addr" lines) the zone serves for name: from
+ * the answers most servers in idx agree on.  False when no server gave
+ * an authoritative answer for them. */
+static bool auth_addrs(const audit_ctx_t *c, const size_t *idx, size_t n, const char *name,
+                       strv_t *out)
+{
+	static const uint16_t types[] = {RRTYPE_A, RRTYPE_AAAA};
+	size_t *ok = calloc(n ? n : 1, sizeof(*ok)), *grp = calloc(n ? n : 1, sizeof(*grp)), ng;
+	bool known = false;
+	size_t nl = strlen(name);
+	for (size_t t = 0; ok && grp && t < 2; t++) {
+		long k = find_sample(c, name, types[t]);
+		if (k < 0)
+			continue;
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if ((size_t)k < c->s[idx[i]].nsq && c->s[idx[i]].sa[k].ok)
+				ok[m++] = idx[i];
+		if (m == 0)
+			continue;
+		size_t best = group(c, ok, m, key_sample, (size_t)k, grp, &ng);
+		const char *key = c->s[ok[best]].sa[k].key;
+		known = true;
+		const char *p = key ? strstr(key, ": ") : NULL;
+		if (p == NULL)
+			continue; /* no data */
+		for (p += 2; *p;) {
+			const char *end = strstr(p, " | ");
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			char line[NAME_TEXT_MAXLEN + 80];
+			if (len < sizeof(line) && len > nl && strncmp(p, name, nl) == 0 &&
+			    (strncmp(p + nl, " A ", 3) == 0 || strncmp(p + nl, " AAAA ", 6) == 0)) {
+				memcpy(line, p, len);
+				line[len] = 0;
+				sv_push(out, line);
+			}
+			p += len + (end ? 3 : 0);
+		}
+	}
+	free(ok);
+	free(grp);
+	return known;
+}
+
+static bool sv_has(const strv_t *s, const char *t)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], t) == 0)
+			return true;
+	return false;
+}
+
+/* Glue (RFC 9471) against the zone: for every NS name inside the zone the
+ * parent's A/AAAA glue must be the addresses the zone serves for it. */
 static void check_glue(audit_ctx_t *c, const size_t *idx, size_t n)
 {
-	size_t *grp = calloc(n ? n : 1, sizeof(*grp)), ng;
-	if (grp == NULL || n == 0) {
-		free(grp);
+	if (c->parent_ns_set == NULL)
 		return;
-	}
-	for (size_t g = 0; g < c->nglue; g++) {
-		char name[NAME_TEXT_MAXLEN], type[8];
-		if (sscanf(c->glue[g], "%1000s %7s", name, type) != 2)
-			continue;
-		long k = find_sample(c, name, strcmp(type, "A") == 0 ? RRTYPE_A : RRTYPE_AAAA);
-		if (k < 0)
-			continue; /* out-of-zone name: its own zone's business */
-		size_t best = group(c, idx, n, key_sample, (size_t)k, grp, &ng);
-		const char *auth = c->s[idx[best]].sa[k].key;
-		if (auth == NULL)
-			continue;
-		/* the glue line "name TYPE addr" must be one of the answer's RRs */
-		size_t gl = strlen(c->glue[g]);
-		const char *p = auth;
-		bool found = false;
-		while ((p = strstr(p, c->glue[g])) != NULL) {
-			if (p[gl] == 0 || p[gl] == ' ') {
-				found = true;
-				break;
-			}
+	const char *p = c->parent_ns_set;
+	while (*p) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char name[NAME_TEXT_MAXLEN];
+		uint8_t w[NAME_MAXLEN];
+		size_t wl;
+		bool inside = len < sizeof(name);
+		if (inside) {
+			memcpy(name, p, len);
+			name[len] = 0;
+			inside = name_from_text(name, len, NULL, w, &wl) == 0 &&
+			         name_is_below(w, c->zone);
+		}
+		p += len;
+		while (*p == ' ')
 			p++;
-		}
-		if (!found) {
-			char b[300];
+		strv_t glue = {0}, auth = {0}, extra = {0}, missing = {0};
+		if (!inside || !auth_addrs(c, idx, n, name, &auth))
+			goto next;
+		for (size_t g = 0; g < c->nglue; g++)
+			if (strncmp(c->glue[g], name, len) == 0 && c->glue[g][len] == ' ')
+				sv_push(&glue, c->glue[g]);
+		for (size_t i = 0; i < glue.n; i++)
+			if (!sv_has(&auth, glue.v[i]))
+				sv_push(&extra, glue.v[i]);
+		for (size_t i = 0; i < auth.n; i++)
+			if (!sv_has(&glue, auth.v[i]))
+				sv_push(&missing, auth.v[i]);
+		if (glue.n == 0 && auth.n > 0) {
 			audit_finding_server(
-			    audit_add(&c->findings, AUDIT_ERROR, "consistency", "glue-mismatch",
-			              "update the glue at the parent (registrar) to the "
-			              "addresses the zone serves",
-			              "glue %s at the parent, the zone serves %s", c->glue[g],
-			              short_text(auth, b, sizeof(b))),
+			    audit_add(&c->findings, AUDIT_ERROR, "consistency", "glue-missing",
+			              "add glue (the A/AAAA of the name) at the parent: a name "
+			              "inside the zone cannot be resolved without it",
+			              "the parent has no glue for %s, which is inside the zone",
+			              name),
 			    c->parent_label);
+		} else if (extra.n || missing.n) {
+			char *g = sv_join(&glue, ", "), *a = sv_join(&auth, ", ");
+			char b1[400], b2[400];
+			audit_finding_server(
+			    audit_add(
+			        &c->findings, extra.n ? AUDIT_ERROR : AUDIT_WARNING, "consistency",
+			        extra.n ? "glue-mismatch" : "glue-incomplete",
+			        "make the glue at the parent (registrar) the addresses the zone "
+			        "serves for the name",
+			        "glue at the parent is {%s}, the zone serves {%s}",
+			        short_text(g, b1, sizeof(b1)), short_text(a, b2, sizeof(b2))),
+			    c->parent_label);
+			free(g);
+			free(a);
 		}
+	next:
+		sv_free(&glue);
+		sv_free(&auth);
+		sv_free(&extra);
+		sv_free(&missing);
 	}
-	free(grp);
 }
 
 static void check_records(audit_ctx_t *c, const size_t *idx, size_t n, const bool *skip)

@@ -296,7 +296,7 @@ class Fleet:
         self.parent = None
 
     def start(self, texts=None, origins=None, axfr_open=(), parent_text=PARENT_TEXT,
-              hide_version=False, software=None, tsig=None):
+              hide_version=False, software=None, tsig=None, parent_kind="nsfleetd"):
         """texts/origins: {kind: zone text / origin} for the faults; software:
         the kind of each of the four servers instead of MEMBERS' (then
         members are keyed by NS name)."""
@@ -308,7 +308,7 @@ class Fleet:
                        origin=origins.get(kind, ZONE), axfr_open=kind in axfr_open,
                        hide_version=hide_version, tsig=tsig)
             self.members[name if software else kind] = m
-        self.parent = Member("nsfleetd", "ns.test.", PARENT_ADDR, self.port,
+        self.parent = Member(parent_kind, "ns.test.", PARENT_ADDR, self.port,
                              self.workdir / "parent", parent_text, origin="test.")
         every = list(self.members.values()) + [self.parent]
         for m in every:

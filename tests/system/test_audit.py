@@ -276,3 +276,25 @@ def test_soa_timers_against_practice(fleet):
                             ("soa-negative-ttl-long", everyone)})
     sev = {f["code"]: f["severity"] for f in rep["findings"]}
     assert sev["soa-expire-below-refresh"] == "error" and sev["soa-refresh"] == "warning"
+
+
+@pytest.mark.parametrize("change, code, rc_want", [
+    # the zone serves a second address for ns3 the parent's glue lacks
+    ("zone", "glue-incomplete", 1),
+    # the parent has no glue at all for ns3, a name inside the zone
+    ("parent", "glue-missing", 2),
+])
+def test_glue_incomplete_or_missing(fleet, change, code, rc_want):
+    if change == "zone":
+        text = zone_text().replace("ns3  IN A   127.3.0.1",
+                                   "ns3  IN A   127.3.0.1\nns3  IN A   127.3.0.9")
+        fleet.start(texts={k: text for k in ("nsfleetd", "bind", "knot", "nsd")})
+    else:
+        # nsfleetd refuses to serve a delegation without glue: NSD serves it
+        fleet.start(parent_text=PARENT_TEXT.replace("ns3.audit IN A 127.3.0.1\n", ""),
+                    parent_kind="nsd")
+    rc, rep, _ = fleet.audit()
+    parent = f"parent {PARENT_ADDR}#{fleet.port}"
+    assert problems(rep) == {(code, (parent,))}, describe(rep)
+    assert rc == rc_want
+    assert "ns3.audit.test." in next(f["message"] for f in rep["findings"] if f["code"] == code)

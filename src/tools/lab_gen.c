@@ -642,6 +642,12 @@ int lab_gen_node(const lab_t *lab, size_t i, const char *key_b64, uint32_t ttl, 
 		arg(&a, conf);
 		break;
 	case LAB_SW_KNOT:
+		snprintf(conf, sizeof(conf), "%s/db", dir);
+		if (mkdir(conf, 0700) != 0) {
+			rc = -errno;
+			snprintf(err, errcap, "cannot make %s: %s", conf, err_str(rc));
+			return rc;
+		}
 		snprintf(conf, sizeof(conf), "%s/knot.conf", dir);
 		gen_knot(&b, lab, n, dir, key_b64, net);
 		arg(&a, "-c");

@@ -12,7 +12,8 @@
  *
  * Every address lives inside the lab's namespaces; the host's own
  * namespace gets nothing.  Without namespaces the same host numbers are
- * taken in 127.53.0.0/24 (loopback) with free ports chosen at start.
+ * taken in 127.53.0.0/24 (loopback) with free ports chosen at start, but
+ * for BIND, which listens only on an interface's address: 127.0.0.1.
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,11 @@ static void add_node(lab_t *lab, const char *name, lab_role_t role, lab_sw_t sw,
 	n->sw = sw;
 	addr_text(net, host, n->addr);
 	scopy(n->zone, sizeof(n->zone), zone);
+	if (!lab->netns && sw == LAB_SW_BIND) {
+		/* BIND listens only on the addresses of an interface: of lo,
+		 * 127.0.0.1 (its port tells it apart) */
+		scopy(n->addr, sizeof(n->addr), "127.0.0.1");
+	}
 	if (lab->netns) {
 		char ns[LAB_NETNS_MAX + 32];
 		snprintf(ns, sizeof(ns), LAB_PREFIX "%s-%s", lab->name, name);

@@ -211,8 +211,8 @@ static void do_reload(ctl_t *ctl, const char *arg, bool force, char *out, size_t
 		return;
 	size_t loaded = 0;
 	char msg[1024];
-	int failed = daemon_reload(ctl->d, dz ? dz->conf->domain : NULL, force, &loaded, msg,
-	                           sizeof(msg));
+	int failed =
+	    daemon_reload(ctl->d, dz ? dz->conf->domain : NULL, force, &loaded, msg, sizeof(msg));
 	if (failed < 0)
 		reply_line(out, cap, false, "no such zone: %s", arg);
 	else if (failed > 0)
@@ -229,8 +229,8 @@ static void do_refresh(ctl_t *ctl, const char *arg, bool axfr, char *out, size_t
 	if (dz == NULL)
 		return;
 	if (dz->conf->role != CONF_ROLE_SECONDARY) {
-		reply_line(out, cap, false, "%s is a primary zone: %s is for secondary zones", dz->name,
-		           what);
+		reply_line(out, cap, false, "%s is a primary zone: %s is for secondary zones",
+		           dz->name, what);
 		return;
 	}
 	bool queued = false;
@@ -262,7 +262,7 @@ static void do_notify(ctl_t *ctl, const char *arg, char *out, size_t cap)
 		           dz->zone->serial, n);
 }
 
-#define CTL_USAGE                                                                          \
+#define CTL_USAGE                                                                                  \
 	"reload [--force] [ZONE] | refresh ZONE | retransfer ZONE | notify ZONE | status [ZONE]"
 
 /* Runs one request line; the reply (ctl.h) into out. */

@@ -288,28 +288,6 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
 	return failed;
 }
 
-void daemon_status(const daemon_t *d, char *buf, size_t cap)
-{
-	size_t o = 0;
-	buf[0] = 0;
-	for (size_t i = 0; i < d->nzones && o < cap; i++) {
-		const daemon_zone_t *dz = &d->zones[i];
-		int k;
-		if (dz->conf->role == CONF_ROLE_SECONDARY) {
-			char line[1024];
-			refresh_status(d, dz, line, sizeof(line));
-			k = snprintf(buf + o, cap - o, "%s\n", line);
-		} else if (dz->zone != NULL)
-			k = snprintf(buf + o, cap - o, "%s serial %u\n", dz->name,
-			             dz->zone->serial);
-		else
-			k = snprintf(buf + o, cap - o, "%s not loaded: %s\n", dz->name, dz->error);
-		if (k < 0)
-			break;
-		o += (size_t)k;
-	}
-}
-
 /* ---------------------------------------------------- answers and ACL */
 
 void daemon_answer_opts(const daemon_t *d, answer_opts_t *o)

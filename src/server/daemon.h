@@ -110,11 +110,6 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
  * period.  Main thread only.  0 or -ENOMEM. */
 int daemon_publish(daemon_t *d);
 
-/* Status text: one line per zone, "ZONE serial N" or "ZONE not loaded: why";
- * a secondary: "ZONE role secondary serial N state S last-refresh T
- * next-refresh T expire T last-error E" (refresh_status). */
-void daemon_status(const daemon_t *d, char *buf, size_t cap);
-
 /* Asks the main loop to stop (async-signal-unsafe: main thread only). */
 void daemon_stop(daemon_t *d);
 

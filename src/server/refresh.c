@@ -479,8 +479,9 @@ int refresh_start(daemon_t *d, void *loop, refresh_t **out)
 		if (d->journal != NULL &&
 		    journal_serial_range(d->journal, dz->conf->domain, &jf, &jl) == 0 &&
 		    (dz->zone == NULL || jl != dz->zone->serial)) {
-			log_info("zone %s: journal ends at serial %u, the copy is %s: journal flushed",
-			         dz->name, jl, dz->zone ? "at another serial" : "missing");
+			log_info(
+			    "zone %s: journal ends at serial %u, the copy is %s: journal flushed",
+			    dz->name, jl, dz->zone ? "at another serial" : "missing");
 			(void)journal_flush(d->journal, dz->conf->domain);
 		}
 		bool have = false;
@@ -493,10 +494,11 @@ int refresh_start(daemon_t *d, void *loop, refresh_t **out)
 			start_refresh(z);
 			continue;
 		}
-		log_info("zone %s: secondary, serial %u, next refresh in %lld s, expires in %lld s; "
-		         "checking the primaries' SOA now",
-		         dz->name, dz->zone->serial, (long long)(z->t.next_refresh - now),
-		         (long long)(z->t.expire_at - now));
+		log_info(
+		    "zone %s: secondary, serial %u, next refresh in %lld s, expires in %lld s; "
+		    "checking the primaries' SOA now",
+		    dz->name, dz->zone->serial, (long long)(z->t.next_refresh - now),
+		    (long long)(z->t.expire_at - now));
 		if (z->t.expire_at <= now) {
 			on_expire(&z->expire);
 		} else {
@@ -634,47 +636,6 @@ int refresh_notify_answer(daemon_t *d, const uint8_t *q, size_t qlen, const stru
 wipe:
 	explicit_bzero(keys, sizeof(keys));
 	return 0;
-}
-
-/* ------------------------------------------------------------- status */
-
-static void fmt_time(uint64_t t, char *buf, size_t cap)
-{
-	if (t == 0) {
-		snprintf(buf, cap, "never");
-		return;
-	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void refresh_status(const daemon_t *d, const daemon_zone_t *dz, char *buf, size_t cap)
-{
-	const struct refresh *r = d->refresh;
-	rzone_t *z = NULL;
-	for (size_t i = 0; r != NULL && i < r->n; i++)
-		if (r->z[i].dz == dz)
-			z = &r->z[i];
-	char last[32] = "never", next[32] = "never", exp[32] = "never";
-	const char *state = "idle", *err = "";
-	if (z != NULL) {
-		fmt_time(z->t.last_refresh, last, sizeof(last));
-		fmt_time(z->busy ? 0 : z->t.next_refresh, next, sizeof(next));
-		if (z->busy)
-			snprintf(next, sizeof(next), "now");
-		fmt_time(z->t.expire_at, exp, sizeof(exp));
-		state = dz->expired ? "expired" : RSTATE[atomic_load(&z->state)];
-		err = z->error;
-	}
-	char serial[16] = "none";
-	if (dz->zone != NULL)
-		snprintf(serial, sizeof(serial), "%u", dz->zone->serial);
-	snprintf(buf, cap,
-	         "%s role secondary serial %s state %s last-refresh %s next-refresh %s expire %s "
-	         "last-error %s",
-	         dz->name, serial, state, last, next, exp, err[0] ? err : "none");
 }
 
 /* ------------------------------------------------------------ control */

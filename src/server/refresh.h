@@ -70,8 +70,4 @@ int refresh_info(const daemon_t *d, const daemon_zone_t *dz, refresh_info_t *out
  * be started; logged).  Main thread. */
 int refresh_now(daemon_t *d, daemon_zone_t *dz, bool axfr, bool *queued);
 
-/* One status line for a secondary zone (no newline): role, serial, state,
- * last and next refresh, expire, last error.  Main thread. */
-void refresh_status(const daemon_t *d, const daemon_zone_t *dz, char *buf, size_t cap);
-
 #endif

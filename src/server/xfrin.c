@@ -403,10 +403,12 @@ static int cs_apply(xfr_t *x)
 	/* kept: the secondary journals them before it publishes (refresh.c) */
 	if (x->ncs == x->capcsv) {
 		size_t cap = x->capcsv ? x->capcsv * 2 : 8;
-		changeset_t *v = cap <= XFRIN_MAX_CHANGESETS ? realloc(x->csv, cap * sizeof(*v)) : NULL;
+		changeset_t *v =
+		    cap <= XFRIN_MAX_CHANGESETS ? realloc(x->csv, cap * sizeof(*v)) : NULL;
 		if (v == NULL) {
 			changeset_free(&x->cs);
-			fail(x, "IXFR: more than %d changesets, or out of memory", XFRIN_MAX_CHANGESETS);
+			fail(x, "IXFR: more than %d changesets, or out of memory",
+			     XFRIN_MAX_CHANGESETS);
 			return ERR_LIMIT;
 		}
 		x->csv = v;
@@ -778,9 +780,9 @@ static int udp_query(xfr_t *x, uint16_t qtype, tsig_ctx_t *tc, msg_t *m, unsigne
 	int rc = build_query(x, qtype, &id, tc, &len);
 	if (rc == 0 && send(fd, x->buf + 2, len, 0) < 0)
 		rc = -errno;
-	uint64_t deadline = now_ms() + (x->rq->timeout_ms < XFRIN_UDP_TIMEOUT_MS
-	                                    ? x->rq->timeout_ms
-	                                    : XFRIN_UDP_TIMEOUT_MS);
+	uint64_t deadline =
+	    now_ms() +
+	    (x->rq->timeout_ms < XFRIN_UDP_TIMEOUT_MS ? x->rq->timeout_ms : XFRIN_UDP_TIMEOUT_MS);
 	while (rc == 0) {
 		uint64_t t = now_ms();
 		if (t >= deadline) {
@@ -788,8 +790,9 @@ static int udp_query(xfr_t *x, uint16_t qtype, tsig_ctx_t *tc, msg_t *m, unsigne
 			break;
 		}
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int pr = poll(&p, 1, (int)(deadline - t < XFRIN_POLL_SLICE_MS ? deadline - t
-		                                                              : XFRIN_POLL_SLICE_MS));
+		int pr = poll(
+		    &p, 1,
+		    (int)(deadline - t < XFRIN_POLL_SLICE_MS ? deadline - t : XFRIN_POLL_SLICE_MS));
 		if (x->rq->cancel != NULL && atomic_load(x->rq->cancel)) {
 			rc = -ECANCELED;
 			break;
@@ -839,9 +842,9 @@ static int udp_soa_query(xfr_t *x)
 
 /* IXFR over UDP (RFC 1995 §2): the whole reply in one datagram is taken
  * (every check of the TCP stream applies).  ERR_TRUNCATED (go to TCP)
- * when it does not fit: TC, the new SOA alone, or an incomplete stream; also when the primary answers an error RCODE
- * (some refuse IXFR over UDP).  Timeouts and socket errors: go to TCP
- * too.  Another error fails the refresh. */
+ * when it does not fit: TC, the new SOA alone, or an incomplete stream; also when the primary
+ * answers an error RCODE (some refuse IXFR over UDP).  Timeouts and socket errors: go to TCP too.
+ * Another error fails the refresh. */
 static int udp_ixfr(xfr_t *x)
 {
 	tsig_ctx_t tc;
@@ -914,8 +917,8 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 		}
 	}
 	uint32_t ours = rq->cur ? rq->cur->serial : 0;
-	bool newer = have_soa && rq->cur != NULL &&
-	             serial_compare(res->remote_serial, ours) == SERIAL_GT;
+	bool newer =
+	    have_soa && rq->cur != NULL && serial_compare(res->remote_serial, ours) == SERIAL_GT;
 	/* newer by UDP: IXFR over UDP first (RFC 1995 §2), TCP unless it fits */
 	bool udp_done = false;
 	if (rc == 0 && newer && !rq->force_axfr) {
@@ -928,8 +931,9 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 		if (u == 0) {
 			udp_done = true;
 		} else if (u == ERR_TRUNCATED || u == -ETIMEDOUT || u == -ECONNREFUSED) {
-			log_debug("xfr-in zone=%s peer=%s: IXFR over UDP: %s; over TCP", rq->zone_name,
-			          x->peer, u == ERR_TRUNCATED ? "does not fit" : strerror(-u));
+			log_debug("xfr-in zone=%s peer=%s: IXFR over UDP: %s; over TCP",
+			          rq->zone_name, x->peer,
+			          u == ERR_TRUNCATED ? "does not fit" : strerror(-u));
 			res->error[0] = 0;
 		} else {
 			rc = u;

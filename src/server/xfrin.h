@@ -28,7 +28,7 @@
 #include "zone/changeset.h"
 #include "zone/zone.h"
 
-#define XFRIN_PHASE_TRANSFER 2 /* refresh.c's RS_TRANSFER */
+#define XFRIN_PHASE_TRANSFER 2      /* refresh.c's RS_TRANSFER */
 #define XFRIN_MAX_CHANGESETS 100000 /* per IXFR; more: refused */
 
 typedef struct {
@@ -59,7 +59,7 @@ typedef struct {
 	changeset_t *cs;        /* an IXFR's changesets, oldest first (owned:
 	                           xfrin_res_clear); NULL for a full transfer */
 	size_t ncs;
-	char error[384];        /* why it failed, "" on success */
+	char error[384]; /* why it failed, "" on success */
 } xfrin_res_t;
 
 /* Frees res->cs (not res->zone, which the caller owns). */

@@ -98,7 +98,8 @@ static long ctl_exchange(const char *path, const char *req, char *buf, size_t ca
 			return -1;
 		}
 		if (len + 1 >= cap) {
-			fprintf(stderr, "nsfleet ctl: %s: reply longer than %zu octets\n", path, cap);
+			fprintf(stderr, "nsfleet ctl: %s: reply longer than %zu octets\n", path,
+			        cap);
 			close(fd);
 			return -1;
 		}
@@ -228,8 +229,8 @@ static void record_text(const record_t *r, bool detail)
  * key says so; '-' in keys becomes '_'. */
 static json_t *record_json(const record_t *r)
 {
-	static const char *const nums[] = {"serial",         "journal-from",      "journal-to",
-	                                   "journal-changesets", "notify-targets", NULL};
+	static const char *const nums[] = {
+	    "serial", "journal-from", "journal-to", "journal-changesets", "notify-targets", NULL};
 	static const char *const times[] = {"last-refresh", "next-refresh", "expire", NULL};
 	static const char *const bools[] = {"loaded", "refreshing", "expired", NULL};
 	json_t *o = json_object();

@@ -33,8 +33,8 @@ static zone_t *cur_zone(void)
 {
 	static const uint8_t ns1[] = "\3ns1\7example\3com", www[] = "\3www\7example\3com",
 	                     h[] = "\1h\7example\3com";
-	static const uint8_t nums[20] = {0, 0, 0, 1, 0, 0, 0x0e, 0x10, 0, 0, 2, 0x58,
-	                                 0, 1, 0x51, 0x80, 0, 0, 1, 0x2c};
+	static const uint8_t nums[20] = {0, 0,    0, 1, 0,    0,    0x0e, 0x10, 0, 0,
+	                                 2, 0x58, 0, 1, 0x51, 0x80, 0,    0,    1, 0x2c};
 	static const uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
 	uint8_t soa[128];
 	size_t l = 0;
@@ -73,7 +73,8 @@ static const case_t CASES[] = {
     {"ixfr-two-changesets", true, false, 3, 2, 5, "IXFR", NULL},
     {"ixfr-axfr-style", true, false, 2, 0, 6, "IXFR (AXFR-style)", NULL},
     {"ixfr-up-to-date", true, true, 0, 0, 0, NULL, NULL},
-    {"bad-out-of-zone", false, false, 0, 0, 0, NULL, "record evil.example.org. is outside the zone"},
+    {"bad-out-of-zone", false, false, 0, 0, 0, NULL,
+     "record evil.example.org. is outside the zone"},
     {"bad-first-not-soa", false, false, 0, 0, 0, NULL, "the first record is not the zone's SOA"},
     {"bad-ixfr-absent", false, false, 0, 0, 0, NULL,
      "IXFR changeset 1 -> 2 does not apply: it removes a record the zone does not have"},
@@ -108,7 +109,9 @@ static int run(const zone_t *cur, const uint8_t *data, size_t size, xfrin_res_t 
 		o += l;
 	}
 	bool ixfr = data[0] & 1, none = (data[0] & 2) && !ixfr;
-	xfrin_req_t rq = {.origin = ORIGIN, .zone_name = "example.com.", .cur = none ? NULL : cur,
+	xfrin_req_t rq = {.origin = ORIGIN,
+	                  .zone_name = "example.com.",
+	                  .cur = none ? NULL : cur,
 	                  .timeout_ms = 1000};
 	return xfrin_parse(&rq, ixfr ? RRTYPE_IXFR : RRTYPE_AXFR, 0x4242, msgs, lens, n, res);
 }

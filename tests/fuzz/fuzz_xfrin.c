@@ -57,8 +57,8 @@ static void build_cur(void)
 	static const uint8_t h[] = "\1h\7example\3com";
 	memcpy(soa + l, h, sizeof(h));
 	l += sizeof(h);
-	static const uint8_t nums[20] = {0, 0, 0, 1, 0, 0, 0x0e, 0x10, 0, 0, 2, 0x58,
-	                                 0, 1, 0x51, 0x80, 0, 0, 1, 0x2c};
+	static const uint8_t nums[20] = {0, 0,    0, 1, 0,    0,    0x0e, 0x10, 0, 0,
+	                                 2, 0x58, 0, 1, 0x51, 0x80, 0,    0,    1, 0x2c};
 	memcpy(soa + l, nums, sizeof(nums));
 	l += sizeof(nums);
 	static const uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
@@ -92,7 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lens[n++] = l;
 		o += l;
 	}
-	xfrin_req_t rq = {.origin = ORIGIN, .zone_name = "example.com.", .cur = none ? NULL : cur,
+	xfrin_req_t rq = {.origin = ORIGIN,
+	                  .zone_name = "example.com.",
+	                  .cur = none ? NULL : cur,
 	                  .timeout_ms = 1000};
 	xfrin_res_t res;
 	int rc = xfrin_parse(&rq, ixfr ? RRTYPE_IXFR : RRTYPE_AXFR, FUZZ_ID, msgs, lens, n, &res);

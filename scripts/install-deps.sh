@@ -9,8 +9,8 @@ PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev llvm
 libssl-dev liburcu-dev liblmdb-dev libyaml-dev libuv1-dev libjansson-dev
 libmicrohttpd-dev libcmocka-dev
 python3 python3-dnspython python3-pytest
-bind9 bind9-utils knot knot-dnsutils knot-dnssecutils nsd pdns-server unbound dnsperf
-time iproute2"
+bind9 bind9-utils knot knot-dnsutils knot-dnssecutils nsd pdns-server pdns-backend-sqlite3 unbound dnsperf
+time iproute2 nftables util-linux"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

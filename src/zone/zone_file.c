@@ -35,7 +35,8 @@ static void on_scan_error(void *ctx, const char *file, unsigned line, unsigned c
 	                                       : ZONE_NOTE;
 	if (zs == ZONE_ERROR)
 		c->errors++;
-	c->report(c->ctx, file, line, col, zs, msg);
+	if (c->report != NULL)
+		c->report(c->ctx, file, line, col, zs, msg);
 }
 
 static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned col,
@@ -44,7 +45,8 @@ static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned
 	file_ctx_t *c = ctx;
 	if (sev == ZONE_ERROR)
 		c->errors++;
-	c->report(c->ctx, file, line, col, sev, msg);
+	if (c->report != NULL)
+		c->report(c->ctx, file, line, col, sev, msg);
 }
 
 int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report, void *ctx,
@@ -67,13 +69,15 @@ int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report
 	if (why != NULL) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cannot read zone file: %s", why);
-		report(ctx, file, 1, 1, ZONE_ERROR, msg);
+		if (report != NULL)
+			report(ctx, file, 1, 1, ZONE_ERROR, msg);
 		return err;
 	}
 	file_ctx_t c = {NULL, report, ctx, 0};
 	c.b = zone_builder_new(origin, file, on_zone_problem, &c);
 	if (c.b == NULL) {
-		report(ctx, file, 1, 1, ZONE_ERROR, "out of memory");
+		if (report != NULL)
+			report(ctx, file, 1, 1, ZONE_ERROR, "out of memory");
 		return -ENOMEM;
 	}
 	zscan_opts_t opts = {

@@ -15,7 +15,8 @@
 
 /*
  * Scans, checks and builds the zone of origin (validated wire name,
- * lower-case) from file.  Every problem goes to report (ctx passed on):
+ * lower-case) from file.  Every problem goes to report (ctx passed on;
+ * NULL: problems are only counted):
  * scanner notes as ZONE_NOTE, errors and warnings as such.  The checks run
  * on what parsed even after a syntax error, so that one error does not
  * hide the others; the zone only counts without errors.

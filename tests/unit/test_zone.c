@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <errno.h>
 #include <cmocka.h>
 
 #include "common/err.h"
@@ -17,6 +19,7 @@
 #include "zone/changeset.h"
 #include "zone/serial.h"
 #include "zone/zone.h"
+#include "zone/zone_file.h"
 #include "zone/zone_load.h"
 
 static const uint8_t ORIGIN[] = "\7example\3com";
@@ -471,6 +474,25 @@ static void test_index_set_node(void **state)
 	zone_free(d);
 }
 
+/* Without a report callback a zone that does not load is still refused,
+ * with the code, not a crash. */
+static void test_load_file_no_report(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/nsf-test-zone-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static const char text[] = "$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nbad name here\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	zone_t *z = (zone_t *)1;
+	assert_int_equal(zone_load_file(ORIGIN, path, NULL, NULL, &z), ERR_SEMANTIC);
+	assert_null(z);
+	unlink(path);
+	assert_int_equal(zone_load_file(ORIGIN, path, NULL, NULL, &z), -ENOENT);
+	assert_null(z);
+}
+
 static void test_apply_errors(void **state)
 {
 	(void)state;
@@ -663,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_apply_errors), cmocka_unit_test(test_rrsig_sets),
 		cmocka_unit_test(test_rrset_limit), cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_index_versions), cmocka_unit_test(test_index_set_node),
+		cmocka_unit_test(test_load_file_no_report),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
 }

@@ -340,6 +340,8 @@ static void tcp_connected(uv_connect_t *c, int status)
 		return;
 	}
 	audit_query_t *q = st->q;
+	if (q->tr == AUDIT_TR_AXFR) /* connected: the transfer's own deadline */
+		uv_timer_start(&st->timer, tcp_timer, st->e->t->axfr_ms, 0);
 	wire_put_u16(st->frame, (uint16_t)q->req_len);
 	memcpy(st->frame + 2, q->req, q->req_len);
 	uv_buf_t b = uv_buf_init((char *)st->frame, (unsigned)(q->req_len + 2));
@@ -371,8 +373,9 @@ static void tcp_start(qstate_t *st)
 	st->h.tcp.data = st;
 	st->h_open = true;
 	st->open_handles++;
-	uv_timer_start(&st->timer, tcp_timer,
-	               st->q->tr == AUDIT_TR_AXFR ? e->t->axfr_ms : e->t->tcp_ms, 0);
+	/* connecting gets the TCP deadline even for an AXFR: a host that drops
+	 * packets costs tcp_ms, not axfr_ms */
+	uv_timer_start(&st->timer, tcp_timer, e->t->tcp_ms, 0);
 	st->conn.data = st;
 	rc = uv_tcp_connect(&st->conn, &st->h.tcp, (const struct sockaddr *)&st->q->addr,
 	                    tcp_connected);

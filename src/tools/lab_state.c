@@ -44,9 +44,10 @@ int lab_state_save(const lab_t *lab)
 		fprintf(f, "link %s %s\n", lab->made_link[i].ns, lab->made_link[i].link);
 	for (size_t i = 0; i < lab->n; i++) {
 		const lab_node_t *n = &lab->node[i];
-		fprintf(f, "node %s %s %s %s %s %u %s %d %s\n", n->name, lab_role_name(n->role),
+		fprintf(f, "node %s %s %s %s %s %u %s %d %s %s\n", n->name, lab_role_name(n->role),
 		        lab_sw_name(n->sw), n->netns[0] ? n->netns : "-", n->addr, n->port, n->zone,
-		        (int)n->pid, n->binary[0] && !has_space(n->binary) ? n->binary : "-");
+		        (int)n->pid, n->link[0] ? n->link : "-",
+		        n->binary[0] && !has_space(n->binary) ? n->binary : "-");
 	}
 	for (size_t i = 0; i < lab->n_skip; i++)
 		fprintf(f, "skip %s %s %s\n", lab->skip[i].name, lab_sw_name(lab->skip[i].sw),
@@ -115,7 +116,7 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 		if (line[0] == '\0')
 			continue;
 		char *save = NULL, *kw = strtok_r(line, " ", &save);
-		char *f[9] = {NULL};
+		char *f[10] = {NULL};
 		int nf = 0;
 		if (kw == NULL)
 			continue;
@@ -132,9 +133,9 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 			lab->n_skip++;
 			continue;
 		}
-		while (nf < 9 && (f[nf] = strtok_r(NULL, " ", &save)) != NULL)
+		while (nf < 10 && (f[nf] = strtok_r(NULL, " ", &save)) != NULL)
 			nf++;
-		if (nf == 9 && strtok_r(NULL, " ", &save) != NULL)
+		if (nf == 10 && strtok_r(NULL, " ", &save) != NULL)
 			return serr(err, errcap, file, lineno, "too many fields");
 		bool ok;
 		if (strcmp(kw, "name") == 0 && nf == 1) {
@@ -165,7 +166,7 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 			     field(lab->made_link[lab->n_link].ns, LAB_NETNS_MAX, f[0]) &&
 			     field(lab->made_link[lab->n_link].link, LAB_IFNAME_MAX, f[1]);
 			lab->n_link += ok;
-		} else if (strcmp(kw, "node") == 0 && nf == 9) {
+		} else if (strcmp(kw, "node") == 0 && nf == 10) {
 			lab_node_t *n = &lab->node[lab->n];
 			char *end, *end2;
 			unsigned long port = strtoul(f[5], &end, 10);
@@ -177,7 +178,8 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 			     field(n->addr, sizeof(n->addr), f[4]) && *end == '\0' && port <= 65535 &&
 			     field(n->zone, sizeof(n->zone), f[6]) && *end2 == '\0' && pid >= 0 &&
 			     pid < 1L << 30 &&
-			     (strcmp(f[8], "-") == 0 || field(n->binary, sizeof(n->binary), f[8]));
+			     (strcmp(f[8], "-") == 0 || field(n->link, sizeof(n->link), f[8])) &&
+			     (strcmp(f[9], "-") == 0 || field(n->binary, sizeof(n->binary), f[9]));
 			n->port = (uint16_t)port;
 			n->pid = (pid_t)pid;
 			lab->n += ok;

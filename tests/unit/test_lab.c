@@ -198,7 +198,7 @@ static void test_plan_netns(void **state)
 	    {"pdns", "10.53.0.15", "example.lab.", LAB_ROLE_SECONDARY},
 	};
 	for (size_t i = 0; i < lab.n; i++) {
-		char ns[64], link[16];
+		char ns[64], link[32];
 		assert_string_equal(lab.node[i].name, want[i].name);
 		assert_string_equal(lab.node[i].addr, want[i].addr);
 		assert_string_equal(lab.node[i].zone, want[i].zone);

@@ -219,6 +219,7 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
 			primary_reload_t pr = {
 			    .name = dz->name,
 			    .policy = dz->conf->serial_policy,
+			    .conf = dz->conf,
 			    .old = dz->zone,
 			    .old_file_serial = dz->file_serial,
 			    .journal = d->journal,

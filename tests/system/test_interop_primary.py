@@ -88,9 +88,6 @@ def test_notify_ns_off_and_not_to_self(nsfleetd_bin, tmp_path, fleet):  # noqa: 
     assert not re.search(r"NOTIFY out: zone example\.com\.(, peer|: NS)", primary.log())
 
 
-@pytest.mark.xfail(strict=True, reason="daemon_reload (src/server/daemon.c) does not pass the "
-                   "zone's conf to primary_reload (primary_reload_t.conf), so shrink-limit is "
-                   "not used and the guard stays at 50 %")
 def test_shrink_limit_option(nsfleetd_bin, tmp_path, fleet):  # noqa: F811
     """shrink-limit: 90 lets a reload drop 83 % of the records; 91 % gone is
     refused and the served version stays."""

@@ -70,6 +70,7 @@ typedef struct {
 } qstate_t;
 
 static void start_next(engine_t *e);
+static void tcp_timer(uv_timer_t *t);
 
 static void on_close(uv_handle_t *h)
 {

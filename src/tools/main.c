@@ -4,6 +4,7 @@
 
 #include "tools/audit.h"
 #include "tools/lab.h"
+#include "tools/monitor.h"
 #include "tools/tool.h"
 
 static void usage(FILE *out)
@@ -16,6 +17,7 @@ static void usage(FILE *out)
 	      "  zone diff OLD NEW [--origin NAME] [--json] the changeset between two versions\n"
 	      "  ctl [-s PATH] reload [ZONE] | status      talk to a running nsfleetd\n"
 	      "  lab up|down|status [--config FILE]        a DNS hierarchy in network namespaces\n"
+	      "  monitor CONFIG [--once]                   watch a fleet: Prometheus metrics, alerts\n"
 	      "  tsig-keygen NAME [--algorithm ALG]        a new TSIG key (nsfleetd, BIND, Knot)\n"
 	      "\n"
 	      "`nsfleet COMMAND --help` tells more.\n",
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lab") == 0)
 		return cmd_lab(argc - 1, argv + 1);
+	if (strcmp(argv[1], "monitor") == 0)
+		return cmd_monitor(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tsig-keygen") == 0)
 		return cmd_tsig_keygen(argc - 1, argv + 1);
 	fprintf(stderr, "nsfleet: unknown command '%s'\n", argv[1]);

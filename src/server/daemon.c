@@ -375,8 +375,8 @@ static int daemon_init_zones(daemon_t *d)
 			         dz->zone->serial, dz->zone->records);
 			dz->file_serial = dz->zone->serial;
 			if (d->journal != NULL)
-				primary_journal_start(d->journal, dz->name, zc->domain,
-				                      dz->zone->serial);
+				primary_journal_start(d->journal, dz->name, zc->serial_policy,
+				                      (uint64_t)time(NULL), &dz->zone);
 		}
 	}
 	return daemon_publish(d);

@@ -239,16 +239,41 @@ int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, cha
 	return 0;
 }
 
-int primary_journal_start(journal_t *j, const char *name, const uint8_t *origin, uint32_t serial)
+int primary_journal_start(journal_t *j, const char *name, conf_serial_policy_t policy,
+			  uint64_t now, zone_t **z)
 {
-	uint32_t first, last;
-	int rc = journal_serial_range(j, origin, &first, &last);
+	uint32_t first, last, serial = (*z)->serial;
+	int rc = journal_serial_range(j, (*z)->origin, &first, &last);
 	if (rc == ERR_NOTFOUND || (rc == 0 && last == serial))
 		return 0;
+	if (rc == 0 && serial_compare(last, serial) == SERIAL_GT) {
+		/* we served serials past the file's (a policy bumped them):
+		 * going back to the file's would leave every secondary that
+		 * holds one of them on it (RFC 1982: ours looks older) */
+		if (policy == CONF_SERIAL_KEEP) {
+			log_warning("zone %s: served serial %u before, the file has %u: secondaries "
+			            "holding %u will not update until the file's serial passes it",
+			            name, last, serial, last);
+		} else {
+			zone_t *nz = NULL;
+			uint32_t next = primary_policy_serial(policy, last, now);
+			int src = zone_set_serial(*z, next, &nz);
+			if (src == 0) {
+				log_info("zone %s: served serial %u before, the file has %u: serving "
+				         "it as serial %u",
+				         name, last, serial, next);
+				zone_free(*z);
+				*z = nz;
+			} else {
+				log_error("zone %s: cannot set serial %u: %s", name, next,
+				          err_str(src));
+			}
+		}
+	}
 	if (rc == 0) {
-		log_info("zone %s: journal ends at serial %u, the file has %u: flushed", name, last,
-		         serial);
-		rc = journal_flush(j, origin);
+		log_info("zone %s: journal ends at serial %u, the zone is at %u: flushed", name,
+		         last, (*z)->serial);
+		rc = journal_flush(j, (*z)->origin);
 	}
 	if (rc < 0)
 		log_error("zone %s: journal: %s", name, err_str(rc));

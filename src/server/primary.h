@@ -78,11 +78,16 @@ int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, cha
 uint32_t primary_policy_serial(conf_serial_policy_t policy, uint32_t old, uint64_t now);
 
 /*
- * At startup: makes the zone's journal continue at serial (the loaded
- * version's).  A journal whose newest serial is another one belongs to
- * versions we no longer have: it is flushed (clients of those serials
- * get AXFR).  0 or a journal error (logged).
+ * At startup: makes the zone's journal continue at the serial of *z (the
+ * version loaded from the file).  A journal whose newest serial is another
+ * one belongs to versions we no longer have: it is flushed (clients of
+ * those serials get AXFR).  When the journal is ahead of the file (a
+ * serial policy bumped what was served), *z is replaced by a version whose
+ * serial the policy puts past the journal's, so the zone never goes
+ * backwards for a secondary (with `keep`: a warning).  0 or a journal
+ * error (logged).
  */
-int primary_journal_start(journal_t *j, const char *name, const uint8_t *origin, uint32_t serial);
+int primary_journal_start(journal_t *j, const char *name, conf_serial_policy_t policy,
+                          uint64_t now, zone_t **z);
 
 #endif

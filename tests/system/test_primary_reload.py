@@ -255,6 +255,24 @@ def test_journal_survives_restart(primary, nsfleet, tmp_path):
     assert len(split_ixfr(rrs)) == 1
 
 
+def test_restart_never_serves_an_older_serial(primary, nsfleet):
+    """increment served 2024010102 for a file that says 2024010101; after a
+    restart the zone must not go back to 2024010101 (a secondary holding
+    2024010102 would never take it, RFC 1982): it is served past it."""
+    s = primary(policy="increment")
+    with open(s.zone, "a") as f:
+        f.write("added 300 IN A 192.0.2.77\n")
+    rc, out, _ = ctl(nsfleet, s.ctl_sock, "reload")
+    assert rc == 0, out
+    assert s.soa_serial() == 2024010102
+    assert s.stop() == 0
+    s2 = primary(policy="increment", zone_text=s.zone.read_text())
+    assert s2.soa_serial() == 2024010103
+    assert "192.0.2.77" in s2.query("added.example.com.", "A").to_text()
+    s2.wait_log(r"served serial 2024010102 before, the file has 2024010101: serving it as "
+                r"serial 2024010103")
+
+
 def test_keep_policy_refuses_unchanged_serial(primary, nsfleet):
     s = primary(policy="keep")
     with open(s.zone, "a") as f:

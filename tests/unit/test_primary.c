@@ -458,7 +458,9 @@ static void test_reload_journal(void **state)
 	journal_t *j = NULL;
 	assert_int_equal(journal_open(jdir, 0, 0, &j), 0);
 	zone_t *old = make_zone(10, 10, "");
-	assert_int_equal(primary_journal_start(j, "example.com.", ORIGIN, 10), 0);
+	assert_int_equal(primary_journal_start(j, "example.com.", CONF_SERIAL_INCREMENT, 0, &old),
+	                 0);
+	assert_int_equal(old->serial, 10);
 	verdict_t v =
 	    reload(CONF_SERIAL_INCREMENT, old, 10, make_zone(10, 10, "x A 192.0.2.9\n"), false, j);
 	assert_true(v.rc == 0 && v.serial == 11);
@@ -471,9 +473,32 @@ static void test_reload_journal(void **state)
 	uint32_t first, last;
 	assert_int_equal(journal_serial_range(j, ORIGIN, &first, &last), 0);
 	assert_true(first == 10 && last == 11);
-	/* startup at another serial flushes */
-	assert_int_equal(primary_journal_start(j, "example.com.", ORIGIN, 42), 0);
+	/* a restart that finds the file at 10 while 11 was served: the
+	 * zone is served past 11, never back at 10 (a secondary at 11 would
+	 * not take it); the journal of versions we lost is flushed */
+	zone_t *file = make_zone(10, 10, "x A 192.0.2.9\n");
+	assert_int_equal(primary_journal_start(j, "example.com.", CONF_SERIAL_INCREMENT, 0, &file),
+	                 0);
+	assert_int_equal(file->serial, 12);
 	assert_int_equal(journal_serial_range(j, ORIGIN, &first, &last), ERR_NOTFOUND);
+	zone_free(file);
+	/* with keep the file's serial stands (and a warning says so) */
+	v = reload(CONF_SERIAL_INCREMENT, old, 10, make_zone(10, 10, "z A 192.0.2.9\n"), false, j);
+	assert_true(v.rc == 0 && v.serial == 11);
+	file = make_zone(10, 10, "");
+	assert_int_equal(primary_journal_start(j, "example.com.", CONF_SERIAL_KEEP, 0, &file), 0);
+	assert_int_equal(file->serial, 10);
+	assert_int_equal(journal_serial_range(j, ORIGIN, &first, &last), ERR_NOTFOUND);
+	zone_free(file);
+	/* startup at a serial past the journal's: flushed, served as is */
+	v = reload(CONF_SERIAL_INCREMENT, old, 10, make_zone(10, 10, "w A 192.0.2.9\n"), false, j);
+	assert_true(v.rc == 0 && v.serial == 11);
+	file = make_zone(42, 10, "");
+	assert_int_equal(primary_journal_start(j, "example.com.", CONF_SERIAL_INCREMENT, 0, &file),
+	                 0);
+	assert_int_equal(file->serial, 42);
+	assert_int_equal(journal_serial_range(j, ORIGIN, &first, &last), ERR_NOTFOUND);
+	zone_free(file);
 	zone_free(old);
 	journal_close(j);
 }

@@ -169,6 +169,10 @@ __attribute__((format(printf, 3, 4))) static int perr(lab_parse_t *p, const yaml
 		va_start(ap, fmt);
 		vsnprintf(p->err + k, p->errcap - (size_t)k, fmt, ap);
 		va_end(ap);
+		/* values are echoed: keep the error one printable line */
+		for (char *c = p->err + k; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 	}
 	p->rc = ERR_SYNTAX;
 	return p->rc;

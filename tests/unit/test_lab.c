@@ -352,6 +352,32 @@ static void test_key(void **state)
 	assert_int_equal(lab_key_new(a, 44), ERR_INVAL);
 }
 
+/* doc/nsfleet-lab.md holds the reference lab_conf_reference prints. */
+static void test_doc_reference(void **state)
+{
+	(void)state;
+	static char doc[1 << 16];
+	FILE *f = fopen(SRCDIR "/doc/nsfleet-lab.md", "r");
+	assert_non_null(f);
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	char *gen = NULL;
+	size_t glen = 0;
+	FILE *m = open_memstream(&gen, &glen);
+	assert_non_null(m);
+	lab_conf_reference(m);
+	fclose(m);
+	const char *start = strstr(doc, "(tests/unit/test_lab.c checks it) -->\n");
+	const char *end = strstr(doc, "<!-- end of the generated reference -->");
+	assert_non_null(start);
+	assert_non_null(end);
+	start = strchr(start, '\n') + 1;
+	if ((size_t)(end - start) != glen || memcmp(start, gen, glen) != 0)
+		fail_msg("doc/nsfleet-lab.md differs from `nsfleet lab reference`:\n%s", gen);
+	free(gen);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_plan_netns),   cmocka_unit_test(test_plan_loopback),
 	    cmocka_unit_test(test_state_round_trip), cmocka_unit_test(test_state_errors),
 	    cmocka_unit_test(test_zones),        cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_doc_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

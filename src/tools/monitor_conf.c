@@ -158,8 +158,9 @@ void mon_conf_reference(FILE *out)
 			const mon_opt_t *o = &secs[s].o[i];
 			char range[64] = "";
 			if (o->type == MT_SECONDS || o->type == MT_UINT)
-				snprintf(range, sizeof(range), "%g .. %g%s", o->min, o->max,
-				         o->type == MT_SECONDS ? " s" : "");
+				snprintf(range, sizeof(range),
+				         o->min < 1 ? "%g .. %.0f%s" : "%.0f .. %.0f%s", o->min,
+				         o->max, o->type == MT_SECONDS ? " s" : "");
 			fprintf(out, "| `%s` | %s | %s | %s |\n", o->key, o->def, range, o->help);
 		}
 		fputc('\n', out);

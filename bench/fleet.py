@@ -40,8 +40,12 @@ axfr    AXFR in of the 1M-name zone: wall time from the secondary's start
         (empty storage) to answering the zone's serial, nsfleetd vs knotd as
         secondary, both from the same primary (--axfr-primary, default
         knotd, started once), alternated, --axfr-runs each; the
-        secondary's VmHWM (peak RSS) at that moment.  --perf records
-        `perf record -g` of the nsfleetd secondary during its first run.
+        secondary's VmHWM (peak RSS) at that moment.
+
+--perf records `perf record -g` of the nsfleetd secondary during its
+first AXFR in, and of the nsfleetd primary and secondary during the first
+1-record and 1000-record change of the 1M zone (perf.data files in their
+directories; the times of those changes include perf's overhead).
 
 Every server runs on 127.0.0.1 at free high ports, in a directory under
 --work, TSIG hmac-sha256 on every NOTIFY, SOA query and transfer, pinned
@@ -802,8 +806,26 @@ def part_change(args, work, prober):
                     pri.proc.reset_hwm()
                     sec.proc.reset_hwm()
                     la = loadavg()[0]
+                    perfs = []
+                    if args.perf and rnd == 0 and skind == "nsfleet":
+                        for p in (pri, sec):
+                            pd = p.proc.dir / f"perf-change-{m}.data"
+                            perfs.append((pd, subprocess.Popen(
+                                ["perf", "record", "-F", "999", "-g", "-o", str(pd), "-p",
+                                 str(p.proc.pid)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)))
+                        time.sleep(0.5)
                     t0, tp, ts = one_change(prober, pri, sec, serial, args.big_timeout,
                                             args.poll_ms / 1000)
+                    if perfs:
+                        time.sleep(0.5)
+                        for pd, pp in perfs:
+                            pp.send_signal(signal.SIGINT)
+                            try:
+                                pp.wait(timeout=60)
+                            except subprocess.TimeoutExpired:
+                                os.killpg(pp.pid, signal.SIGKILL)
+                            out(f"# perf data: {pd}")
                     if ts is None:
                         out(f"# {skind}: {m}-record change to {serial} not propagated within "
                             f"{args.big_timeout}s")
@@ -829,7 +851,8 @@ def part_change(args, work, prober):
                     out(f"#   {row['xfr']}")
         finally:
             procs.stop_all()
-    out("\n### one-record and 1000-record changes (median over the rounds; ms from SIGHUP; MiB)\n")
+    out("\n### one-record and 1000-record changes (times: median over the rounds, ms from SIGHUP; "
+        "memory: MiB, each round)\n")
     out("| secondary | records changed | primary reload (log) | primary answers | secondary answers "
         "| secondary - primary | primary RSS before -> after | primary HWM during | secondary RSS before -> after "
         "| secondary HWM during |")
@@ -847,9 +870,13 @@ def part_change(args, work, prober):
             d = [r["secd"] - r["pri"] for r in rr if r["secd"] and r["pri"]]
             summ[(skind, m)] = (med("reload_log"), med("pri"), med("secd"),
                                 statistics.median(d) if d else None)
+            # memory per round (a median of the befores and one of the
+            # afters would pair numbers of different rounds)
+            def each(a, b=None):
+                return ", ".join(f"{r[a]:.0f}" + (f"->{r[b]:.0f}" if b else "") for r in rr)
             out(f"| {skind} | {m} | {ms(med('reload_log'))} | {ms(med('pri'))} | {ms(med('secd'))} | "
-                f"{ms(statistics.median(d) if d else None)} | {med('pri_rss0'):.0f} -> {med('pri_rss1'):.0f} | "
-                f"{med('pri_hwm'):.0f} | {med('sec_rss0'):.0f} -> {med('sec_rss1'):.0f} | {med('sec_hwm'):.0f} |")
+                f"{ms(statistics.median(d) if d else None)} | {each('pri_rss0', 'pri_rss1')} | "
+                f"{each('pri_hwm')} | {each('sec_rss0', 'sec_rss1')} | {each('sec_hwm')} |")
     return summ
 
 

@@ -5,6 +5,8 @@ strict exposition-format parser (monitor_util.parse_exposition); the alert
 hook records its JSON.  Waits poll with generous deadlines, never assert
 an upper bound on time."""
 
+import json
+import sys
 import time
 
 import dns.exception
@@ -242,3 +244,81 @@ def test_config_missing_and_usage(nsfleet, tmp_path):
     write_config(good, [("a", "127.0.0.1", 5300)], hook=["/bin/true"])
     r = run([nsfleet, "monitor", good, "--check"])
     assert r.returncode == 0 and r.stderr == "", r
+
+
+SLOW_HOOK = """import sys, time
+data = sys.stdin.read()
+with open(sys.argv[1], "a") as f:
+    f.write(data)
+time.sleep(3600)
+"""
+
+
+def signed_zone(serial, expires):
+    """A zone whose SOA carries an RRSIG expiring at `expires` (Unix time).
+    The signature is not a real one: the monitor reads the expiration, it
+    does not validate."""
+    fmt = "%Y%m%d%H%M%S"
+    exp = time.strftime(fmt, time.gmtime(expires))
+    inc = time.strftime(fmt, time.gmtime(expires - 30 * 86400))
+    sig = ("MIHTKOKTCrARxBrs/SYs5yTpsyrbUuW8tF2X0Q4KT5miTG3yt5c+o3Pm"
+           "Lb0x7KSf91BpAZfFhVarVLSE2aZpCQ==")
+    return zone_text(serial, [
+        "@ DNSKEY 257 3 15 nuTo/W/e7LWt+frPAyMo7S8ACLzxsY5D9q0XVtGMxuc=",
+        f"@ RRSIG SOA 15 2 300 {exp} {inc} 39506 example.com. {sig}"])
+
+
+def test_monitor_rrsig_expiry_and_slow_hook(nsfleet, nsfleetd_bin, tmp_path, procs):  # noqa: F811
+    """Signatures 2 days from expiry with a 7-day warning: one alert; the
+    zone re-signed for 30 days: one recovery.  The hook never ends by
+    itself: it is killed at hook-timeout, and counted as failed."""
+    now = time.time()
+    primary = start_primary(nsfleetd_bin, tmp_path, signed_zone(1, now + 2 * 86400),
+                            servers=procs)
+    slow = tmp_path / "slow_hook.py"
+    slow.write_text(SLOW_HOOK)
+    out = tmp_path / "hook.jsonl"
+    conf = tmp_path / "monitor.yaml"
+    write_config(conf, [("p", "127.0.0.1", primary.port)], primary="p",
+                 hook=[sys.executable, slow, out])
+    text = conf.read_text().replace("alert:\n", "alert:\n  hook-timeout: 0.5s\n"
+                                    "  expiry-warning: 7d\n")
+    conf.write_text(text)
+    mon = Monitor(nsfleet, conf, tmp_path)
+    procs.append(mon)
+    fams = mon.wait_metrics(
+        lambda f: value(f, "nsfleet_rrsig_expiry_seconds", zone=ZONE, server="p") is not None,
+        "an RRSIG expiry")
+    left = value(fams, "nsfleet_rrsig_expiry_seconds", zone=ZONE, server="p")
+    assert 86400 < left <= 2 * 86400, left
+
+    def calls():
+        return [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
+
+    deadline = time.monotonic() + 40
+    while not calls() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(c["event"], c["kind"], c["server"]) for c in calls()] == \
+        [("alert", "rrsig-expiry", "p")], calls()
+    assert 86400 < calls()[0]["rrsig_expiry_seconds"] <= 2 * 86400
+    # the hook sleeps: killed after hook-timeout, a failure
+    mon.wait_metrics(lambda f: value(f, "nsfleet_monitor_hook_failures_total") == 1,
+                     "the slow hook killed")
+    mon.wait_log(r"hook .* killed after")
+    mon.wait_rounds(3)
+    assert len(calls()) == 1, calls()
+
+    primary.zone.write_text(signed_zone(2, now + 30 * 86400))
+    rc = run([nsfleet, "ctl", "-s", primary.ctl_sock, "reload"])
+    assert rc.returncode == 0, rc
+    mon.wait_metrics(lambda f: value(f, "nsfleet_monitor_recoveries_total",
+                                     kind="rrsig-expiry") == 1, "the recovery")
+    deadline = time.monotonic() + 40
+    while len(calls()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(c["event"], c["kind"]) for c in calls()] == \
+        [("alert", "rrsig-expiry"), ("recovery", "rrsig-expiry")], calls()
+    fams = mon.wait_metrics(lambda f: value(f, "nsfleet_monitor_hook_failures_total") == 2,
+                            "the second slow hook killed")
+    assert value(fams, "nsfleet_monitor_hook_runs_total") == 2
+    assert mon.stop() == 0, mon.log()

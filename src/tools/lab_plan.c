@@ -13,7 +13,8 @@
  * Every address lives inside the lab's namespaces; the host's own
  * namespace gets nothing.  Without namespaces the same host numbers are
  * taken in 127.53.0.0/24 (loopback) with free ports chosen at start, but
- * for BIND, which listens only on an interface's address: 127.0.0.1.
+ * 127.0.0.1 for BIND (it listens only on an interface's address) and for
+ * the primary (the source of its NOTIFYs).
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,9 +55,11 @@ static void add_node(lab_t *lab, const char *name, lab_role_t role, lab_sw_t sw,
 	n->sw = sw;
 	addr_text(net, host, n->addr);
 	scopy(n->zone, sizeof(n->zone), zone);
-	if (!lab->netns && sw == LAB_SW_BIND) {
+	if (!lab->netns && (sw == LAB_SW_BIND || role == LAB_ROLE_PRIMARY)) {
 		/* BIND listens only on the addresses of an interface: of lo,
-		 * 127.0.0.1 (its port tells it apart) */
+		 * 127.0.0.1 (its port tells it apart).  The primary too: its
+		 * NOTIFYs leave from 127.0.0.1, and PowerDNS accepts a NOTIFY
+		 * only from its primary's address. */
 		scopy(n->addr, sizeof(n->addr), "127.0.0.1");
 	}
 	if (lab->netns) {

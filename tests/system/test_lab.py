@@ -172,8 +172,10 @@ def test_server_that_will_not_start(lab):
 
 def test_loopback_fallback(lab_any):
     lab = lab_any
-    lab.write(secondaries=["name: ns1\n    software: nsfleetd", "name: ns2\n    software: nsd"])
-    lab.up("--namespaces", "no")
+    lab.write(secondaries=["name: ns1\n    software: nsfleetd", "name: ns2\n    software: nsd",
+                           "name: ns3\n    software: bind", "name: ns4\n    software: pdns"])
+    p = lab.up("--namespaces", "no")
+    assert "127.53.0.x on free ports" in p.stdout
     rc, st = lab.status()
     assert rc == 0 and st["mode"] == "loopback"
     assert lab.namespaces() == []
@@ -187,6 +189,15 @@ def test_loopback_fallback(lab_any):
     r = dns.query.udp(dns.message.make_query("www.example.lab.", "A"), resolver["address"],
                       port=resolver["port"], timeout=5)
     assert [rd.address for rrs in r.answer for rd in rrs] == ["192.0.2.80"]
+    # a change reaches every secondary that runs here, PowerDNS included
+    primary = [s for s in st["servers"] if s["role"] == "primary"][0]
+    zf = primary["zone_file"]
+    text = open(zf).read().replace(" 1 300 60 86400 ", " 2 300 60 86400 ")
+    open(zf, "w").write(text)
+    r = subprocess.run([str(lab.bin), "ctl", "-s", primary["control"], "reload"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lab.wait_serials(2)
     pids = [s["pid"] for s in st["servers"]]
     assert lab.run("down").returncode == 0
     assert not any(pid_alive(pid) for pid in pids)

@@ -237,6 +237,8 @@ static void test_plan_loopback(void **state)
 	assert_string_equal(lab.node[0].addr, "127.53.0.2");
 	assert_string_equal(lab.node[5].name, "bind");
 	assert_string_equal(lab.node[5].addr, "127.0.0.1"); /* BIND: an interface's address */
+	assert_string_equal(lab.node[3].name, "primary");
+	assert_string_equal(lab.node[3].addr, "127.0.0.1"); /* where its NOTIFYs come from */
 	assert_string_equal(lab.node[6].addr, "127.53.0.13");
 	char prefix[LAB_NETNS_MAX];
 	lab_ns_prefix("demo", prefix, sizeof(prefix));

@@ -304,9 +304,14 @@ static int apply_owner(zone_t *draft, change_t **ch, size_t n)
 	if (rc == 0) {
 		size_t m = 0;
 		zone_rr_data_t *d = (zone_rr_data_t *)w; /* compact in place */
-		for (size_t k = 0; k < nw; k++)
-			if (!w[k].gone)
-				d[m++] = w[k].d;
+		for (size_t k = 0; k < nw; k++) {
+			if (w[k].gone)
+				continue;
+			/* d[m] and w[k] may overlap (m <= k, smaller
+			 * elements): copy through a temporary */
+			zone_rr_data_t t = w[k].d;
+			d[m++] = t;
+		}
 		qsort(d, m, sizeof(*d), work_cmp);
 		zone_node_t *node = NULL;
 		if (m > 0) {

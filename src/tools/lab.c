@@ -180,13 +180,18 @@ static bool find_software(const lab_conf_t *c, lab_sw_t sw, const char *explicit
 	}
 	if (sw == LAB_SW_PDNS) {
 		char tmp[LAB_PATH_MAX];
-		if (!search_path("pdnsutil", tmp, sizeof(tmp)) || !search_path("sqlite3", tmp, sizeof(tmp))) {
-			snprintf(why, whycap, "PowerDNS needs pdnsutil and sqlite3 (Debian pdns-server, sqlite3)");
+		if (!search_path("pdnsutil", tmp, sizeof(tmp)) ||
+		    !search_path("sqlite3", tmp, sizeof(tmp))) {
+			snprintf(
+			    why, whycap,
+			    "PowerDNS needs pdnsutil and sqlite3 (Debian pdns-server, sqlite3)");
 			return false;
 		}
-		if (access("/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql", R_OK) != 0) {
-			snprintf(why, whycap, "PowerDNS gsqlite3 backend not installed (Debian "
-			                      "pdns-backend-sqlite3)");
+		if (access("/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql", R_OK) !=
+		    0) {
+			snprintf(why, whycap,
+			         "PowerDNS gsqlite3 backend not installed (Debian "
+			         "pdns-backend-sqlite3)");
 			return false;
 		}
 	}
@@ -300,7 +305,8 @@ static int teardown(const lab_t *lab, const char *dir, const char *prefix, bool 
 	if (np > 0) {
 		size_t left = lab_kill(pids, np, 5000);
 		if (verbose)
-			printf("lab down: stopped %zu process%s\n", np - left, np - left == 1 ? "" : "es");
+			printf("lab down: stopped %zu process%s\n", np - left,
+			       np - left == 1 ? "" : "es");
 		if (left) {
 			fprintf(stderr, "nsfleet lab: %zu process%s would not die\n", left,
 			        left == 1 ? "" : "es");
@@ -327,7 +333,8 @@ static int teardown(const lab_t *lab, const char *dir, const char *prefix, bool 
 		bad++;
 	}
 	if (verbose && np == 0 && removed == 0 && !had_state)
-		printf("lab down: nothing to do (no state file in %s, no %s* namespace)\n", dir, prefix);
+		printf("lab down: nothing to do (no state file in %s, no %s* namespace)\n", dir,
+		       prefix);
 	return bad;
 }
 
@@ -367,7 +374,7 @@ static int make_network(lab_t *lab)
 			return ERR_INVAL;
 		snprintf(cidr, sizeof(cidr), "%s/24", n->addr);
 		if (IP("-n", lab->hub, "link", "add", n->link, "type", "veth", "peer", "name",
-		        LAB_PREFIX "e0", "netns", n->netns) != 0)
+		       LAB_PREFIX "e0", "netns", n->netns) != 0)
 			return ERR_INVAL;
 		snprintf(lab->made_link[lab->n_link].ns, LAB_NETNS_MAX, "%s", lab->hub);
 		snprintf(lab->made_link[lab->n_link++].link, LAB_IFNAME_MAX, "%s", n->link);
@@ -408,8 +415,8 @@ static int start_node(lab_t *lab, size_t i, const char *key, const lab_conf_t *c
 {
 	lab_node_t *n = &lab->node[i];
 	char *argv[16], store[4096], err[LAB_ERR_MAX], log[LAB_PATH_MAX];
-	int rc = lab_gen_node(lab, i, key, c->ttl, c->www, argv, store, sizeof(store), err,
-	                      sizeof(err));
+	int rc =
+	    lab_gen_node(lab, i, key, c->ttl, c->www, argv, store, sizeof(store), err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "nsfleet lab: %s (%s): %s\n", n->name, lab_sw_name(n->sw), err);
 		return rc;
@@ -458,9 +465,10 @@ static int wait_ready(lab_t *lab, const bool *roles, uint32_t www, long long dea
 			char log[LAB_PATH_MAX];
 			lab_node_log(lab, n, log, sizeof(log));
 			if (!lab_pid_alive(n->pid)) {
-				fprintf(stderr,
-				        "nsfleet lab: %s (%s, %s) exited while starting; its log: %s\n",
-				        n->name, lab_sw_name(n->sw), n->binary, log);
+				fprintf(
+				    stderr,
+				    "nsfleet lab: %s (%s, %s) exited while starting; its log: %s\n",
+				    n->name, lab_sw_name(n->sw), n->binary, log);
 				print_log_tail(log);
 				return ERR_INVAL;
 			}
@@ -481,7 +489,8 @@ static int wait_ready(lab_t *lab, const bool *roles, uint32_t www, long long dea
 				char log[LAB_PATH_MAX];
 				lab_node_log(lab, n, log, sizeof(log));
 				fprintf(stderr,
-				        "nsfleet lab: %s (%s) at %s@%u does not serve %s%s in time; its "
+				        "nsfleet lab: %s (%s) at %s@%u does not serve %s%s in "
+				        "time; its "
 				        "log: %s\n",
 				        n->name, lab_sw_name(n->sw), n->addr, n->port,
 				        n->role == LAB_ROLE_RESOLVER ? "www." : "", n->zone, log);
@@ -508,8 +517,9 @@ static int lab_up(const lab_opts_t *o)
 		c.namespaces = (lab_nsmode_t)o->namespaces;
 	lab_ns_prefix(c.name, prefix, sizeof(prefix));
 	if (strpbrk(o->dir, " \t\n") != NULL || strlen(o->dir) > 200) {
-		fprintf(stderr, "nsfleet lab: state directory '%s': no white space, at most 200 "
-		                "characters\n",
+		fprintf(stderr,
+		        "nsfleet lab: state directory '%s': no white space, at most 200 "
+		        "characters\n",
 		        o->dir);
 		return TOOL_USAGE;
 	}
@@ -526,26 +536,29 @@ static int lab_up(const lab_opts_t *o)
 	char left[8][LAB_NETNS_MAX];
 	size_t nleft = lab_netns_list(prefix, left, 8);
 	if (nleft > 0) {
-		fprintf(stderr, "nsfleet lab: namespace%s left by a crashed run:", nleft > 1 ? "s" : "");
+		fprintf(stderr,
+		        "nsfleet lab: namespace%s left by a crashed run:", nleft > 1 ? "s" : "");
 		for (size_t i = 0; i < nleft; i++)
 			fprintf(stderr, " %s", left[i]);
-		fprintf(stderr, "%s; `nsfleet lab down%s%s` removes them\n", nleft == 8 ? " ..." : "",
-		        o->config ? " --config " : "", o->config ? o->config : "");
+		fprintf(stderr, "%s; `nsfleet lab down%s%s` removes them\n",
+		        nleft == 8 ? " ..." : "", o->config ? " --config " : "",
+		        o->config ? o->config : "");
 		return TOOL_FAIL;
 	}
 
 	/* software */
 	bool skip[LAB_MAX_SECONDARIES] = {false};
-	char bins[LAB_MAX_SECONDARIES][LAB_PATH_MAX], nsfleetd[LAB_PATH_MAX],
-	    unbound[LAB_PATH_MAX];
-	if (!find_software(&c, LAB_SW_NSFLEETD, NULL, nsfleetd, sizeof(nsfleetd), why, sizeof(why))) {
-		fprintf(stderr, "nsfleet lab: nsfleetd is needed for the root, the parent and the "
-		                "primary: %s (set NSFLEETD or binaries: nsfleetd:)\n",
+	char bins[LAB_MAX_SECONDARIES][LAB_PATH_MAX], nsfleetd[LAB_PATH_MAX], unbound[LAB_PATH_MAX];
+	if (!find_software(&c, LAB_SW_NSFLEETD, NULL, nsfleetd, sizeof(nsfleetd), why,
+	                   sizeof(why))) {
+		fprintf(stderr,
+		        "nsfleet lab: nsfleetd is needed for the root, the parent and the "
+		        "primary: %s (set NSFLEETD or binaries: nsfleetd:)\n",
 		        why);
 		return TOOL_FAIL;
 	}
-	bool has_resolver = find_software(&c, LAB_SW_UNBOUND, NULL, unbound, sizeof(unbound), why,
-	                                  sizeof(why));
+	bool has_resolver =
+	    find_software(&c, LAB_SW_UNBOUND, NULL, unbound, sizeof(unbound), why, sizeof(why));
 	lab_skip_t skips[LAB_MAX_NODES];
 	size_t nskip = 0;
 	if (!has_resolver) {
@@ -562,8 +575,8 @@ static int lab_up(const lab_opts_t *o)
 			continue;
 		}
 		skip[i] = true;
-		printf("lab: skipping secondary %s (%s): %s\n", c.sec[i].name, lab_sw_name(c.sec[i].sw),
-		       why);
+		printf("lab: skipping secondary %s (%s): %s\n", c.sec[i].name,
+		       lab_sw_name(c.sec[i].sw), why);
 		skips[nskip].sw = c.sec[i].sw;
 		snprintf(skips[nskip].name, sizeof(skips[0].name), "%s", c.sec[i].name);
 		snprintf(skips[nskip++].why, sizeof(skips[0].why), "%s", why);
@@ -579,11 +592,13 @@ static int lab_up(const lab_opts_t *o)
 	snprintf(hub, sizeof(hub), LAB_PREFIX "%s-hub", c.name);
 	if (netns && geteuid() != 0) {
 		if (c.namespaces == LAB_NS_YES) {
-			fprintf(stderr, "nsfleet lab: network namespaces need root (namespaces: yes)\n");
+			fprintf(stderr,
+			        "nsfleet lab: network namespaces need root (namespaces: yes)\n");
 			return TOOL_FAIL;
 		}
-		printf("lab: network namespaces unavailable (not root): servers on 127.53.0.x, free "
-		       "ports, the resolver stubbed to them\n");
+		printf(
+		    "lab: network namespaces unavailable (not root): servers on 127.53.0.x, free "
+		    "ports, the resolver stubbed to them\n");
 		netns = false;
 	}
 
@@ -598,14 +613,17 @@ static int lab_up(const lab_opts_t *o)
 		const char *argv[] = {"ip", "netns", "add", hub, NULL};
 		if (lab_run(argv, true, 10000) != 0) {
 			if (c.namespaces == LAB_NS_YES) {
-				fprintf(stderr, "nsfleet lab: cannot make network namespace %s (ip netns add "
-				                "failed; namespaces: yes)\n",
-				        hub);
+				fprintf(
+				    stderr,
+				    "nsfleet lab: cannot make network namespace %s (ip netns add "
+				    "failed; namespaces: yes)\n",
+				    hub);
 				return TOOL_FAIL;
 			}
-			printf("lab: network namespaces unavailable (ip netns add %s failed): servers "
-			       "on 127.53.0.x, free ports, the resolver stubbed to them\n",
-			       hub);
+			printf(
+			    "lab: network namespaces unavailable (ip netns add %s failed): servers "
+			    "on 127.53.0.x, free ports, the resolver stubbed to them\n",
+			    hub);
 			netns = false;
 		}
 	}
@@ -694,11 +712,13 @@ static int lab_down(const lab_opts_t *o)
 	if (rc == 0) {
 		name = lab.name;
 		if (o->config && strcmp(c.name, lab.name) != 0)
-			printf("lab down: the state file names lab '%s', the config '%s': removing both\n",
+			printf("lab down: the state file names lab '%s', the config '%s': removing "
+			       "both\n",
 			       lab.name, c.name);
 	} else if (rc != -ENOENT) {
-		fprintf(stderr, "nsfleet lab: %s: ignoring the state file, removing namespaces by "
-		                "name\n",
+		fprintf(stderr,
+		        "nsfleet lab: %s: ignoring the state file, removing namespaces by "
+		        "name\n",
 		        rc == ERR_SYNTAX ? err : err_str(rc));
 	}
 	if (o->all)
@@ -750,9 +770,10 @@ static int lab_status(const char *dir, bool json, bool quiet_missing)
 		lab_node_t *n = &lab.node[i];
 		unsigned rcode;
 		running[i] = node_running(&lab, n);
-		serr[i] = running[i] ? lab_dns_soa(n->addr, n->port, n->zone,
-		                                   n->role == LAB_ROLE_RESOLVER, 1000, &serial[i], &rcode)
-		                     : ERR_NOTFOUND;
+		serr[i] = running[i]
+		              ? lab_dns_soa(n->addr, n->port, n->zone, n->role == LAB_ROLE_RESOLVER,
+		                            1000, &serial[i], &rcode)
+		              : ERR_NOTFOUND;
 		up += running[i] && serr[i] == 0;
 	}
 	if (saved >= 0)
@@ -765,13 +786,14 @@ static int lab_status(const char *dir, bool json, bool quiet_missing)
 			char log[LAB_PATH_MAX], d[LAB_PATH_MAX];
 			lab_node_log(&lab, n, log, sizeof(log));
 			lab_node_dir(&lab, n, d, sizeof(d));
-			json_t *s = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:i,s:s,s:i,s:b,s:s,s:s,s:s}", "name",
-			                      n->name, "role", lab_role_name(n->role), "software",
-			                      lab_sw_name(n->sw), "namespace", n->netns[0] ? n->netns : NULL,
-			                      "address", n->addr, "port", (int)n->port, "zone", n->zone,
-			                      "pid", (int)n->pid, "running", running[i], "binary", n->binary,
-			                      "log", log, "dir", d);
-			json_object_set_new(s, "serial", serr[i] == 0 ? json_integer(serial[i]) : json_null());
+			json_t *s = json_pack(
+			    "{s:s,s:s,s:s,s:s?,s:s,s:i,s:s,s:i,s:b,s:s,s:s,s:s}", "name", n->name,
+			    "role", lab_role_name(n->role), "software", lab_sw_name(n->sw),
+			    "namespace", n->netns[0] ? n->netns : NULL, "address", n->addr, "port",
+			    (int)n->port, "zone", n->zone, "pid", (int)n->pid, "running",
+			    running[i], "binary", n->binary, "log", log, "dir", d);
+			json_object_set_new(s, "serial",
+			                    serr[i] == 0 ? json_integer(serial[i]) : json_null());
 			if (n->role == LAB_ROLE_ROOT || n->role == LAB_ROLE_PARENT ||
 			    n->role == LAB_ROLE_PRIMARY) {
 				lab_node_zonefile(&lab, n, d, sizeof(d));
@@ -784,14 +806,15 @@ static int lab_status(const char *dir, bool json, bool quiet_missing)
 			json_array_append_new(servers, s);
 		}
 		for (size_t i = 0; i < lab.n_skip; i++)
-			json_array_append_new(skipped, json_pack("{s:s,s:s,s:s}", "name", lab.skip[i].name,
-			                                         "software", lab_sw_name(lab.skip[i].sw),
-			                                         "reason", lab.skip[i].why));
-		json_t *j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s?,s:o,s:o}", "up", up == lab.n,
-		                      "lab", lab.name, "mode", lab.netns ? "netns" : "loopback",
-		                      "state_dir", lab.dir, "zone", lab.zone, "parent", lab.parent,
-		                      "hub", lab.netns ? lab.hub : NULL, "servers", servers, "skipped",
-		                      skipped);
+			json_array_append_new(skipped,
+			                      json_pack("{s:s,s:s,s:s}", "name", lab.skip[i].name,
+			                                "software", lab_sw_name(lab.skip[i].sw),
+			                                "reason", lab.skip[i].why));
+		json_t *j =
+		    json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s?,s:o,s:o}", "up", up == lab.n, "lab",
+		              lab.name, "mode", lab.netns ? "netns" : "loopback", "state_dir",
+		              lab.dir, "zone", lab.zone, "parent", lab.parent, "hub",
+		              lab.netns ? lab.hub : NULL, "servers", servers, "skipped", skipped);
 		tool_json_out(j);
 		json_decref(j);
 		return up == lab.n ? TOOL_OK : TOOL_FAIL;
@@ -809,10 +832,12 @@ static int lab_status(const char *dir, bool json, bool quiet_missing)
 			snprintf(ser, sizeof(ser), "%u", serial[i]);
 		else
 			snprintf(ser, sizeof(ser), "- (%s)",
-			         !running[i] ? "down" : serr[i] == ERR_NOTFOUND ? "no SOA" : err_str(serr[i]));
-		printf("%-15s %-9s %-8s %-24s %-18s %-8d %-7s %s\n", n->name, lab_role_name(n->role),
-		       lab_sw_name(n->sw), n->netns[0] ? n->netns : "-", addr, (int)n->pid,
-		       running[i] ? "running" : "stopped", ser);
+			         !running[i]               ? "down"
+			         : serr[i] == ERR_NOTFOUND ? "no SOA"
+			                                   : err_str(serr[i]));
+		printf("%-15s %-9s %-8s %-24s %-18s %-8d %-7s %s\n", n->name,
+		       lab_role_name(n->role), lab_sw_name(n->sw), n->netns[0] ? n->netns : "-",
+		       addr, (int)n->pid, running[i] ? "running" : "stopped", ser);
 	}
 	for (size_t i = 0; i < lab.n_skip; i++)
 		printf("skipped: %s (%s): %s\n", lab.skip[i].name, lab_sw_name(lab.skip[i].sw),

@@ -22,17 +22,17 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define LAB_PREFIX        "nsfl-"
-#define LAB_NAME_MAX      8   /* the lab's name: [a-z0-9], namespaces nsfl-NAME-NODE */
-#define LAB_NODE_NAME_MAX 15  /* a node's name: [a-z0-9-] */
+#define LAB_PREFIX          "nsfl-"
+#define LAB_NAME_MAX        8  /* the lab's name: [a-z0-9], namespaces nsfl-NAME-NODE */
+#define LAB_NODE_NAME_MAX   15 /* a node's name: [a-z0-9-] */
 #define LAB_MAX_SECONDARIES 32
-#define LAB_MAX_NODES     (LAB_MAX_SECONDARIES + 4)
-#define LAB_NETNS_MAX     32  /* "nsfl-" + 8 + "-" + 15 + NUL */
-#define LAB_IFNAME_MAX    16  /* IFNAMSIZ */
-#define LAB_DNAME_MAX     256 /* a domain name in text, with the final dot */
-#define LAB_PATH_MAX      512
-#define LAB_ADDR_MAX      16  /* dotted IPv4 */
-#define LAB_ERR_MAX       512
+#define LAB_MAX_NODES       (LAB_MAX_SECONDARIES + 4)
+#define LAB_NETNS_MAX       32  /* "nsfl-" + 8 + "-" + 15 + NUL */
+#define LAB_IFNAME_MAX      16  /* IFNAMSIZ */
+#define LAB_DNAME_MAX       256 /* a domain name in text, with the final dot */
+#define LAB_PATH_MAX        512
+#define LAB_ADDR_MAX        16 /* dotted IPv4 */
+#define LAB_ERR_MAX         512
 
 /* The implementations a lab runs. */
 typedef enum {
@@ -75,15 +75,15 @@ typedef struct {
 } lab_conf_server_t;
 
 typedef struct {
-	char name[LAB_NAME_MAX + 1];  /* default "lab" */
-	char zone[LAB_DNAME_MAX];     /* lower case, final dot; default example.lab. */
-	char parent[LAB_DNAME_MAX];   /* default lab. */
-	uint32_t ttl;                 /* default 60 */
-	uint32_t serial;              /* default 1 */
-	uint32_t subnet;              /* host order, a /24; default 10.53.0.0 */
-	uint32_t www;                 /* www's address, host order; default 192.0.2.80 */
-	unsigned start_timeout;       /* seconds; default 30 */
-	lab_nsmode_t namespaces;      /* default auto */
+	char name[LAB_NAME_MAX + 1]; /* default "lab" */
+	char zone[LAB_DNAME_MAX];    /* lower case, final dot; default example.lab. */
+	char parent[LAB_DNAME_MAX];  /* default lab. */
+	uint32_t ttl;                /* default 60 */
+	uint32_t serial;             /* default 1 */
+	uint32_t subnet;             /* host order, a /24; default 10.53.0.0 */
+	uint32_t www;                /* www's address, host order; default 192.0.2.80 */
+	unsigned start_timeout;      /* seconds; default 30 */
+	lab_nsmode_t namespaces;     /* default auto */
 	char binary[LAB_SW__COUNT][LAB_PATH_MAX]; /* binaries: per software */
 	lab_conf_server_t sec[LAB_MAX_SECONDARIES];
 	size_t nsec;
@@ -110,13 +110,13 @@ typedef struct {
 	char name[LAB_NODE_NAME_MAX + 1];
 	lab_role_t role;
 	lab_sw_t sw;
-	char netns[LAB_NETNS_MAX];  /* "" without namespaces */
-	char link[LAB_IFNAME_MAX];  /* the hub side of its veth ("" without) */
+	char netns[LAB_NETNS_MAX]; /* "" without namespaces */
+	char link[LAB_IFNAME_MAX]; /* the hub side of its veth ("" without) */
 	char addr[LAB_ADDR_MAX];
 	uint16_t port;
-	char zone[LAB_DNAME_MAX];   /* the zone it serves (resolver: the lab zone) */
+	char zone[LAB_DNAME_MAX]; /* the zone it serves (resolver: the lab zone) */
 	char binary[LAB_PATH_MAX];
-	pid_t pid;                  /* 0: not started */
+	pid_t pid; /* 0: not started */
 } lab_node_t;
 
 typedef struct {
@@ -134,11 +134,11 @@ typedef struct {
 typedef struct {
 	char name[LAB_NAME_MAX + 1];
 	bool netns;
-	char dir[LAB_PATH_MAX];   /* the state directory */
+	char dir[LAB_PATH_MAX]; /* the state directory */
 	char zone[LAB_DNAME_MAX];
 	char parent[LAB_DNAME_MAX];
 	uint32_t serial;
-	char hub[LAB_NETNS_MAX];  /* the namespace with the bridge ("" without) */
+	char hub[LAB_NETNS_MAX]; /* the namespace with the bridge ("" without) */
 	char hub_addr[LAB_ADDR_MAX];
 	lab_node_t node[LAB_MAX_NODES];
 	size_t n;

@@ -92,14 +92,14 @@ void lab_conf_default(lab_conf_t *c)
 /* ------------------------------------------------------------- schema */
 
 typedef enum {
-	LT_LABNAME, /* [a-z0-9]{1,8} */
+	LT_LABNAME,  /* [a-z0-9]{1,8} */
 	LT_NODENAME, /* [a-z][a-z0-9-]{0,14}, no final '-' */
-	LT_DNAME,   /* a host-name-like domain name, stored lower case with final dot */
+	LT_DNAME,    /* a host-name-like domain name, stored lower case with final dot */
 	LT_UINT,
-	LT_ENUM,    /* stored as int: the index in enums */
-	LT_SUBNET,  /* A.B.C.0/24, stored as uint32_t host order */
-	LT_IPV4,    /* stored as uint32_t host order */
-	LT_PATH,    /* an absolute path */
+	LT_ENUM,   /* stored as int: the index in enums */
+	LT_SUBNET, /* A.B.C.0/24, stored as uint32_t host order */
+	LT_IPV4,   /* stored as uint32_t host order */
+	LT_PATH,   /* an absolute path */
 } lab_type_t;
 
 typedef struct {
@@ -230,7 +230,8 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 	case LT_LABNAME:
 	case LT_NODENAME:
 		if (len < o->min || len > o->max)
-			return perr(p, v, "'%s' must have %u to %u characters", o->key, o->min, o->max);
+			return perr(p, v, "'%s' must have %u to %u characters", o->key, o->min,
+			            o->max);
 		for (size_t i = 0; i < len; i++) {
 			char ch = s[i];
 			bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
@@ -247,10 +248,11 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 		return 0;
 	case LT_DNAME:
 		if (dname_norm(s, len, dst) != 0)
-			return perr(p, v,
-			            "'%s': '%s' is not a domain name (labels of a-z 0-9 - _, not the "
-			            "root)",
-			            o->key, s);
+			return perr(
+			    p, v,
+			    "'%s': '%s' is not a domain name (labels of a-z 0-9 - _, not the "
+			    "root)",
+			    o->key, s);
 		return 0;
 	case LT_UINT: {
 		char *end;
@@ -259,8 +261,8 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 			return perr(p, v, "'%s': '%s' is not a number", o->key, s);
 		unsigned long long x = strtoull(s, &end, 10);
 		if (*end != '\0' || errno != 0 || x < o->min || x > o->max)
-			return perr(p, v, "'%s': '%s' is not a number from %u to %u", o->key, s, o->min,
-			            o->max);
+			return perr(p, v, "'%s': '%s' is not a number from %u to %u", o->key, s,
+			            o->min, o->max);
 		if (o->size == sizeof(uint32_t))
 			*(uint32_t *)(void *)dst = (uint32_t)x;
 		else
@@ -291,7 +293,8 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 		if (o->type == LT_SUBNET) {
 			char *slash = strchr(buf, '/');
 			if (slash == NULL || strcmp(slash, "/24") != 0)
-				return perr(p, v, "'%s': '%s' is not a /24 (A.B.C.0/24)", o->key, s);
+				return perr(p, v, "'%s': '%s' is not a /24 (A.B.C.0/24)", o->key,
+				            s);
 			*slash = '\0';
 		}
 		if (inet_pton(AF_INET, buf, &a) != 1)
@@ -301,7 +304,8 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 			if ((x & 0xff) != 0)
 				return perr(p, v, "'%s': '%s' has host bits set", o->key, s);
 			if ((x >> 24) == 127 || (x >> 24) == 0 || (x >> 24) >= 224)
-				return perr(p, v, "'%s': '%s' is loopback, zero or multicast", o->key, s);
+				return perr(p, v, "'%s': '%s' is loopback, zero or multicast",
+				            o->key, s);
 		}
 		*(uint32_t *)(void *)dst = x;
 		return 0;
@@ -340,7 +344,8 @@ static int walk_map(lab_parse_t *p, const yaml_node_t *m, const char *what, cons
 				strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
 				strncat(list, opts[j].key, sizeof(list) - strlen(list) - 1);
 			}
-			return perr(p, k, "unknown key '%s' in %s (known: %s)", scalar(k), what, list);
+			return perr(p, k, "unknown key '%s' in %s (known: %s)", scalar(k), what,
+			            list);
 		}
 		if (seen[i])
 			return perr(p, k, "'%s' given twice in %s", scalar(k), what);
@@ -356,9 +361,15 @@ static int walk_binaries(lab_parse_t *p, const yaml_node_t *m, lab_conf_t *c)
 	lab_opt_t opts[LAB_SW__COUNT];
 	bool seen[LAB_SW__COUNT] = {false};
 	for (int i = 0; i < LAB_SW__COUNT; i++)
-		opts[i] = (lab_opt_t){SW_NAMES[i], LT_PATH, 1, LAB_PATH_MAX - 1, NULL,
+		opts[i] = (lab_opt_t){SW_NAMES[i],
+		                      LT_PATH,
+		                      1,
+		                      LAB_PATH_MAX - 1,
+		                      NULL,
 		                      offsetof(lab_conf_t, binary) + (size_t)i * LAB_PATH_MAX,
-		                      LAB_PATH_MAX, NULL, NULL};
+		                      LAB_PATH_MAX,
+		                      NULL,
+		                      NULL};
 	return walk_map(p, m, "'binaries'", opts, LAB_SW__COUNT, c, seen);
 }
 
@@ -393,12 +404,14 @@ static int walk_secondaries(lab_parse_t *p, const yaml_node_t *l, lab_conf_t *c)
 		if (!seen[0])
 			strcpy(s->name, SW_NAMES[s->sw]);
 		if (reserved_name(s->name))
-			return perr(p, m, "secondary name '%s' is reserved (root, parent, resolver, "
-			                  "primary, hub)",
+			return perr(p, m,
+			            "secondary name '%s' is reserved (root, parent, resolver, "
+			            "primary, hub)",
 			            s->name);
 		for (size_t j = 0; j < c->nsec; j++)
 			if (strcmp(c->sec[j].name, s->name) == 0)
-				return perr(p, m, "two secondaries named '%s' (give each a 'name')", s->name);
+				return perr(p, m, "two secondaries named '%s' (give each a 'name')",
+				            s->name);
 		c->nsec++;
 	}
 	if (c->nsec == 0)
@@ -433,7 +446,8 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 	if (root == NULL) {
 		/* an empty file: the defaults */
 	} else if (root->type != YAML_MAPPING_NODE) {
-		perr(&p, root, "a lab.yaml is a mapping with the sections lab, binaries, secondaries");
+		perr(&p, root,
+		     "a lab.yaml is a mapping with the sections lab, binaries, secondaries");
 	} else {
 		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 		     p.rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
@@ -443,12 +457,13 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 				perr(&p, k ? k : root, "a section name must be a plain word");
 				break;
 			}
-			int which = strcmp(scalar(k), "lab") == 0        ? 0
-			            : strcmp(scalar(k), "binaries") == 0 ? 1
+			int which = strcmp(scalar(k), "lab") == 0           ? 0
+			            : strcmp(scalar(k), "binaries") == 0    ? 1
 			            : strcmp(scalar(k), "secondaries") == 0 ? 2
-			                                                     : -1;
+			                                                    : -1;
 			if (which < 0) {
-				perr(&p, k, "unknown section '%s' (known: lab, binaries, secondaries)",
+				perr(&p, k,
+				     "unknown section '%s' (known: lab, binaries, secondaries)",
 				     scalar(k));
 				break;
 			}

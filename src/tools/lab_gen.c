@@ -114,7 +114,8 @@ static void soa(tb_t *b, const char *owner, const char *mname, const char *rname
 int lab_gen_root_zone(const lab_t *lab, uint32_t ttl, char *buf, size_t cap)
 {
 	tb_t b = {buf, 0, cap, 0};
-	const lab_node_t *root = find_role(lab, LAB_ROLE_ROOT), *par = find_role(lab, LAB_ROLE_PARENT);
+	const lab_node_t *root = find_role(lab, LAB_ROLE_ROOT),
+	                 *par = find_role(lab, LAB_ROLE_PARENT);
 	if (root == NULL || par == NULL)
 		return ERR_INVAL;
 	tb(&b, "; the lab's root (nsfleet lab)\n");
@@ -261,8 +262,9 @@ static void gen_nsfleetd(tb_t *b, const lab_t *lab, const lab_node_t *n, const c
 {
 	nsfleetd_server(b, n, dir);
 	if (n->role == LAB_ROLE_ROOT || n->role == LAB_ROLE_PARENT) {
-		tb(b, "zone:\n  - domain: \"%s\"\n    file: \"%s\"\n    serial-policy: keep\n"
-		      "    notify-ns: false\n",
+		tb(b,
+		   "zone:\n  - domain: \"%s\"\n    file: \"%s\"\n    serial-policy: keep\n"
+		   "    notify-ns: false\n",
 		   n->zone, n->role == LAB_ROLE_ROOT ? "root.zone" : "zone");
 		return;
 	}
@@ -274,15 +276,17 @@ static void gen_nsfleetd(tb_t *b, const lab_t *lab, const lab_node_t *n, const c
 			const lab_node_t *s = &lab->node[i];
 			if (s->role != LAB_ROLE_SECONDARY)
 				continue;
-			tb(b, "  - id: s-%s\n    address: [ \"%s@%u\" ]\n    key: %s\n", s->name, s->addr,
-			   s->port, LAB_KEY_NAME);
+			tb(b, "  - id: s-%s\n    address: [ \"%s@%u\" ]\n    key: %s\n", s->name,
+			   s->addr, s->port, LAB_KEY_NAME);
 			nsec++;
 		}
-		tb(b, "acl:\n  - id: xfr\n    address: [ \"%s\" ]\n    key: %s\n"
-		      "    action: [ transfer ]\n",
+		tb(b,
+		   "acl:\n  - id: xfr\n    address: [ \"%s\" ]\n    key: %s\n"
+		   "    action: [ transfer ]\n",
 		   net, LAB_KEY_NAME);
-		tb(b, "zone:\n  - domain: \"%s\"\n    role: primary\n    file: zone\n"
-		      "    acl: [ xfr ]\n    serial-policy: keep\n    notify-ns: false\n    notify: [",
+		tb(b,
+		   "zone:\n  - domain: \"%s\"\n    role: primary\n    file: zone\n"
+		   "    acl: [ xfr ]\n    serial-policy: keep\n    notify-ns: false\n    notify: [",
 		   n->zone);
 		size_t k = 0;
 		for (size_t i = 0; i < lab->n; i++)
@@ -293,13 +297,15 @@ static void gen_nsfleetd(tb_t *b, const lab_t *lab, const lab_node_t *n, const c
 		return;
 	}
 	const lab_node_t *p = find_role(lab, LAB_ROLE_PRIMARY);
-	tb(b, "remote:\n  - id: primary\n    address: [ \"%s@%u\" ]\n    key: %s\n", p->addr, p->port,
-	   LAB_KEY_NAME);
-	tb(b, "acl:\n  - id: xfr\n    address: [ \"%s\" ]\n    key: %s\n"
-	      "    action: [ transfer, notify ]\n",
+	tb(b, "remote:\n  - id: primary\n    address: [ \"%s@%u\" ]\n    key: %s\n", p->addr,
+	   p->port, LAB_KEY_NAME);
+	tb(b,
+	   "acl:\n  - id: xfr\n    address: [ \"%s\" ]\n    key: %s\n"
+	   "    action: [ transfer, notify ]\n",
 	   net, LAB_KEY_NAME);
-	tb(b, "zone:\n  - domain: \"%s\"\n    role: secondary\n    file: zone\n"
-	      "    primaries: [ primary ]\n    acl: [ xfr ]\n",
+	tb(b,
+	   "zone:\n  - domain: \"%s\"\n    role: secondary\n    file: zone\n"
+	   "    primaries: [ primary ]\n    acl: [ xfr ]\n",
 	   n->zone);
 }
 
@@ -479,7 +485,8 @@ static int find_program(const char *prog, char *out, size_t cap)
 static int pdns_db(const lab_t *lab, const lab_node_t *n, const char *dir, const char *key,
                    char *err, size_t errcap)
 {
-	char sqlite[LAB_PATH_MAX], util[LAB_PATH_MAX], db[LAB_PATH_MAX + 16], cdir[LAB_PATH_MAX + 16];
+	char sqlite[LAB_PATH_MAX], util[LAB_PATH_MAX], db[LAB_PATH_MAX + 16],
+	    cdir[LAB_PATH_MAX + 16];
 	char primary[64], read[LAB_PATH_MAX];
 	const lab_node_t *p = find_role(lab, LAB_ROLE_PRIMARY);
 	if (find_program("sqlite3", sqlite, sizeof(sqlite)) != 0 ||
@@ -505,7 +512,8 @@ static int pdns_db(const lab_t *lab, const lab_node_t *n, const char *dir, const
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (lab_run(cmds[i], true, 30000) != 0) {
-			snprintf(err, errcap, "pdns: 'pdnsutil %s %s' failed", cmds[i][2], cmds[i][3]);
+			snprintf(err, errcap, "pdns: 'pdnsutil %s %s' failed", cmds[i][2],
+			         cmds[i][3]);
 			return ERR_INVAL;
 		}
 	return 0;
@@ -513,8 +521,8 @@ static int pdns_db(const lab_t *lab, const lab_node_t *n, const char *dir, const
 
 static bool default_local_zone(const char *parent)
 {
-	static const char *const z[] = {"test.", "invalid.", "onion.", "localhost.", "home.arpa.",
-	                                "local.", NULL};
+	static const char *const z[] = {"test.",      "invalid.", "onion.", "localhost.",
+	                                "home.arpa.", "local.",   NULL};
 	for (int i = 0; z[i]; i++)
 		if (strcmp(parent, z[i]) == 0)
 			return true;
@@ -559,14 +567,16 @@ static void gen_unbound(tb_t *b, const lab_t *lab, const lab_node_t *n, const ch
 	}
 	tb(b, "remote-control:\n    control-enable: no\n");
 	if (!lab->netns) {
-		const lab_node_t *r = find_role(lab, LAB_ROLE_ROOT), *p = find_role(lab, LAB_ROLE_PARENT);
+		const lab_node_t *r = find_role(lab, LAB_ROLE_ROOT),
+		                 *p = find_role(lab, LAB_ROLE_PARENT);
 		tb(b, "stub-zone:\n    name: \".\"\n    stub-addr: %s@%u\n", r->addr, r->port);
 		tb(b, "stub-zone:\n    name: \"%s\"\n    stub-addr: %s@%u\n", lab->parent, p->addr,
 		   p->port);
 		tb(b, "stub-zone:\n    name: \"%s\"\n", lab->zone);
 		for (size_t i = 0; i < lab->n; i++)
 			if (lab->node[i].role == LAB_ROLE_SECONDARY)
-				tb(b, "    stub-addr: %s@%u\n", lab->node[i].addr, lab->node[i].port);
+				tb(b, "    stub-addr: %s@%u\n", lab->node[i].addr,
+				   lab->node[i].port);
 	}
 }
 
@@ -594,10 +604,10 @@ int lab_gen_node(const lab_t *lab, size_t i, const char *key_b64, uint32_t ttl, 
 	if (n->role == LAB_ROLE_ROOT || n->role == LAB_ROLE_PARENT || n->role == LAB_ROLE_PRIMARY) {
 		char zf[LAB_PATH_MAX];
 		lab_node_zonefile(lab, n, zf, sizeof(zf));
-		rc = n->role == LAB_ROLE_ROOT     ? lab_gen_root_zone(lab, ttl, text, sizeof(text))
-		     : n->role == LAB_ROLE_PARENT ? lab_gen_parent_zone(lab, ttl, text, sizeof(text))
-		                                  : lab_gen_lab_zone(lab, ttl, lab->serial, www, text,
-		                                                     sizeof(text));
+		rc = n->role == LAB_ROLE_ROOT ? lab_gen_root_zone(lab, ttl, text, sizeof(text))
+		     : n->role == LAB_ROLE_PARENT
+		         ? lab_gen_parent_zone(lab, ttl, text, sizeof(text))
+		         : lab_gen_lab_zone(lab, ttl, lab->serial, www, text, sizeof(text));
 		if (rc == 0)
 			rc = write_file(zf, text, 0644);
 		if (rc != 0) {

@@ -22,8 +22,14 @@
 #include "common/err.h"
 #include "tools/lab.h"
 
-enum { HOST_BRIDGE = 1, HOST_ROOT = 2, HOST_PARENT = 3, HOST_RESOLVER = 4, HOST_PRIMARY = 10,
-       HOST_SEC = 11 };
+enum {
+	HOST_BRIDGE = 1,
+	HOST_ROOT = 2,
+	HOST_PARENT = 3,
+	HOST_RESOLVER = 4,
+	HOST_PRIMARY = 10,
+	HOST_SEC = 11
+};
 _Static_assert(HOST_SEC + LAB_MAX_SECONDARIES < 255, "secondaries fit the /24");
 
 void lab_ns_prefix(const char *name, char *out, size_t cap)

@@ -109,8 +109,8 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 			return serr(err, errcap, file, lineno, "NUL in line");
 		if (lineno == 1) {
 			if (strcmp(line, STATE_MAGIC) != 0)
-				return serr(err, errcap, file, lineno, "not a lab state file (no '%s')",
-				            STATE_MAGIC);
+				return serr(err, errcap, file, lineno,
+				            "not a lab state file (no '%s')", STATE_MAGIC);
 			continue;
 		}
 		if (line[0] == '\0')
@@ -128,7 +128,8 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 				return serr(err, errcap, file, lineno, "bad skip line");
 			lab_skip_t *s = &lab->skip[lab->n_skip];
 			if (!field(s->name, sizeof(s->name), f[0]) ||
-			    lab_sw_from_text(f[1], &s->sw) != 0 || !field(s->why, sizeof(s->why), f[2]))
+			    lab_sw_from_text(f[1], &s->sw) != 0 ||
+			    !field(s->why, sizeof(s->why), f[2]))
 				return serr(err, errcap, file, lineno, "bad skip line");
 			lab->n_skip++;
 			continue;
@@ -175,17 +176,17 @@ int lab_state_parse(const char *text, size_t len, const char *file, lab_t *lab, 
 			     lab_role_from_text(f[1], &n->role) == 0 &&
 			     lab_sw_from_text(f[2], &n->sw) == 0 &&
 			     (strcmp(f[3], "-") == 0 || field(n->netns, sizeof(n->netns), f[3])) &&
-			     field(n->addr, sizeof(n->addr), f[4]) && *end == '\0' && port <= 65535 &&
-			     field(n->zone, sizeof(n->zone), f[6]) && *end2 == '\0' && pid >= 0 &&
-			     pid < 1L << 30 &&
+			     field(n->addr, sizeof(n->addr), f[4]) && *end == '\0' &&
+			     port <= 65535 && field(n->zone, sizeof(n->zone), f[6]) &&
+			     *end2 == '\0' && pid >= 0 && pid < 1L << 30 &&
 			     (strcmp(f[8], "-") == 0 || field(n->link, sizeof(n->link), f[8])) &&
 			     (strcmp(f[9], "-") == 0 || field(n->binary, sizeof(n->binary), f[9]));
 			n->port = (uint16_t)port;
 			n->pid = (pid_t)pid;
 			lab->n += ok;
 		} else {
-			return serr(err, errcap, file, lineno, "unknown record '%s' or wrong field count",
-			            kw);
+			return serr(err, errcap, file, lineno,
+			            "unknown record '%s' or wrong field count", kw);
 		}
 		if (!ok)
 			return serr(err, errcap, file, lineno, "bad value in '%s' record", kw);

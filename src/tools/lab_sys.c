@@ -286,8 +286,8 @@ uint16_t lab_free_port(const char *addr)
 
 /* Sends one question and waits for the answer with its id; 0 with the
  * answer parsed into *m over buf. */
-static int dns_ask(const char *addr, uint16_t port, const char *qname_text, uint16_t qtype,
-                   bool rd, int timeout_ms, uint8_t *buf, size_t cap, msg_t *m)
+static int dns_ask(const char *addr, uint16_t port, const char *qname_text, uint16_t qtype, bool rd,
+                   int timeout_ms, uint8_t *buf, size_t cap, msg_t *m)
 {
 	static const uint8_t root[1] = {0};
 	uint8_t qname[NAME_MAXLEN];

@@ -34,8 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	size_t nl = strlen(c.name), zl = strlen(c.zone), pl = strlen(c.parent);
-	if (nl == 0 || nl > LAB_NAME_MAX || zl <= pl + 1 || strcmp(c.zone + zl - pl, c.parent) != 0 ||
-	    c.zone[zl - 1] != '.' || c.ttl == 0 || c.nsec == 0 || c.nsec > LAB_MAX_SECONDARIES)
+	if (nl == 0 || nl > LAB_NAME_MAX || zl <= pl + 1 ||
+	    strcmp(c.zone + zl - pl, c.parent) != 0 || c.zone[zl - 1] != '.' || c.ttl == 0 ||
+	    c.nsec == 0 || c.nsec > LAB_MAX_SECONDARIES)
 		abort();
 	for (size_t i = 0; i < c.nsec; i++) {
 		size_t l = strlen(c.sec[i].name);

@@ -145,9 +145,9 @@ static void test_limits(void **state)
 	char err[LAB_ERR_MAX];
 	assert_int_equal(parse("lab:\n  name: abcdefgh\n  ttl: 1\n", err, sizeof(err)), 0);
 	assert_int_equal(parse("lab:\n  ttl: 86400\n", err, sizeof(err)), 0);
-	assert_int_equal(parse("secondaries:\n  - software: nsd\n    name: abcdefghijklmno\n", err,
-	                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    parse("secondaries:\n  - software: nsd\n    name: abcdefghijklmno\n", err, sizeof(err)),
+	    0);
 	static char text[8192];
 	size_t len = (size_t)snprintf(text, sizeof(text), "secondaries:\n");
 	for (int i = 0; i < LAB_MAX_SECONDARIES; i++)
@@ -258,7 +258,8 @@ static void test_state_round_trip(void **state)
 	lab.n_skip = 1;
 	lab.skip[0].sw = LAB_SW_PDNS;
 	snprintf(lab.skip[0].name, sizeof(lab.skip[0].name), "pdns");
-	snprintf(lab.skip[0].why, sizeof(lab.skip[0].why), "pdns_server not installed (why with spaces)");
+	snprintf(lab.skip[0].why, sizeof(lab.skip[0].why),
+	         "pdns_server not installed (why with spaces)");
 	snprintf(lab.made_ns[lab.n_ns++], LAB_NETNS_MAX, "%s", lab.hub);
 	snprintf(lab.made_link[0].ns, LAB_NETNS_MAX, "%s", lab.hub);
 	snprintf(lab.made_link[0].link, LAB_IFNAME_MAX, "nsfl-h0");
@@ -301,10 +302,14 @@ static void test_state_errors(void **state)
 	    {"nsfleet-lab 2\nname x\n", "s:1: not a lab state file"},
 	    {"nsfleet-lab 1\n", "no 'name'"},
 	    {"nsfleet-lab 1\nname x\nmode bridge\n", "s:3: bad value in 'mode'"},
-	    {"nsfleet-lab 1\nname x\nnode a root nsfleetd - 1.2.3.4 99999 . 1 - -\n", "s:3: bad value"},
-	    {"nsfleet-lab 1\nname x\nnode a king nsfleetd - 1.2.3.4 53 . 1 - -\n", "s:3: bad value"},
-	    {"nsfleet-lab 1\nname x\nnode a root nsfleetd - 1.2.3.4 53 . -1 - -\n", "s:3: bad value"},
-	    {"nsfleet-lab 1\nname x\nnode a root nsfleetd - 1.2.3.4 53 . 1 - - extra\n", "too many"},
+	    {"nsfleet-lab 1\nname x\nnode a root nsfleetd - 1.2.3.4 99999 . 1 - -\n",
+	     "s:3: bad value"},
+	    {"nsfleet-lab 1\nname x\nnode a king nsfleetd - 1.2.3.4 53 . 1 - -\n",
+	     "s:3: bad value"},
+	    {"nsfleet-lab 1\nname x\nnode a root nsfleetd - 1.2.3.4 53 . -1 - -\n",
+	     "s:3: bad value"},
+	    {"nsfleet-lab 1\nname x\nnode a root nsfleetd - 1.2.3.4 53 . 1 - - extra\n",
+	     "too many"},
 	    {"nsfleet-lab 1\nname x\nfrobnicate 1\n", "s:3: unknown record"},
 	    {"nsfleet-lab 1\nname abcdefghijk\n", "s:2: bad value"},
 	    {"nsfleet-lab 1\nname x\nskip a\n", "s:3: bad skip"},
@@ -383,11 +388,16 @@ static void test_doc_reference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),     cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_errors),       cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_plan_netns),   cmocka_unit_test(test_plan_loopback),
-	    cmocka_unit_test(test_state_round_trip), cmocka_unit_test(test_state_errors),
-	    cmocka_unit_test(test_zones),        cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_plan_netns),
+	    cmocka_unit_test(test_plan_loopback),
+	    cmocka_unit_test(test_state_round_trip),
+	    cmocka_unit_test(test_state_errors),
+	    cmocka_unit_test(test_zones),
+	    cmocka_unit_test(test_key),
 	    cmocka_unit_test(test_doc_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

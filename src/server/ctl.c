@@ -159,6 +159,22 @@ static void zone_record(ctl_t *ctl, reply_t *r, daemon_zone_t *dz)
 	for (size_t i = 0; i < zc->notify.n; i++)
 		targets += zc->notify.v[i]->address.n;
 	field(r, "notify-targets", "%zu", targets);
+	/* the last NOTIFY to each peer (notify.h), numbered fields */
+	notify_info_t ni[32];
+	size_t nn = notify_info(d->notify, zc, ni, 32);
+	for (size_t i = 0; i < nn && i < 32; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "notify.%zu.peer", i);
+		field(r, k, "%s", ni[i].peer);
+		snprintf(k, sizeof(k), "notify.%zu.serial", i);
+		field(r, k, "%u", ni[i].serial);
+		snprintf(k, sizeof(k), "notify.%zu.state", i);
+		field(r, k, "%s", ni[i].state);
+		snprintf(k, sizeof(k), "notify.%zu.tries", i);
+		field(r, k, "%u", ni[i].tries);
+		snprintf(k, sizeof(k), "notify.%zu.when", i);
+		field(r, k, "%llu", (unsigned long long)ni[i].when);
+	}
 	uint32_t first, last;
 	size_t count = 0, bytes = 0;
 	if (d->journal != NULL &&

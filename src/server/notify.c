@@ -23,9 +23,16 @@
 
 typedef struct notify_target notify_target_t;
 
+typedef struct {
+	const conf_zone_t *zc;
+	notify_info_t info;
+} notify_rec_t;
+
 struct notify {
 	uv_loop_t *loop;
 	notify_target_t *head; /* running targets */
+	notify_rec_t *recs;    /* the last state per (zone, peer), for status */
+	size_t nrecs;
 };
 
 struct notify_target {
@@ -67,6 +74,52 @@ static double since(const struct timespec *a)
 	return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* Records t's state (for status): one entry per (zone, peer). */
+static void target_record(notify_target_t *t, const char *state)
+{
+	notify_t *n = t->n;
+	if (n == NULL)
+		return;
+	notify_rec_t *r = NULL;
+	for (size_t i = 0; i < n->nrecs && r == NULL; i++)
+		if (n->recs[i].zc == t->zc && strcmp(n->recs[i].info.peer, t->peer_text) == 0)
+			r = &n->recs[i];
+	if (r == NULL) {
+		if (n->recs == NULL)
+			n->recs = calloc(NOTIFY_INFO_MAX, sizeof(*n->recs));
+		if (n->recs == NULL)
+			return;
+		if (n->nrecs < NOTIFY_INFO_MAX) {
+			r = &n->recs[n->nrecs++];
+		} else {
+			/* full: the entry changed longest ago makes room */
+			r = &n->recs[0];
+			for (size_t i = 1; i < n->nrecs; i++)
+				if (n->recs[i].info.when < r->info.when)
+					r = &n->recs[i];
+		}
+		r->zc = t->zc;
+		snprintf(r->info.peer, sizeof(r->info.peer), "%s", t->peer_text);
+	}
+	r->info.serial = t->serial;
+	r->info.tries = t->tries;
+	r->info.when = (uint64_t)time(NULL);
+	snprintf(r->info.state, sizeof(r->info.state), "%s", state);
+}
+
+size_t notify_info(const notify_t *n, const conf_zone_t *zc, notify_info_t *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; n != NULL && i < n->nrecs; i++) {
+		if (n->recs[i].zc != zc)
+			continue;
+		if (k < cap)
+			out[k] = n->recs[i].info;
+		k++;
+	}
+	return k;
+}
+
 /* Unlinks t, logs its end (result NULL: nothing) and closes it. */
 static void target_end(notify_target_t *t, const char *result, bool warn)
 {
@@ -80,6 +133,8 @@ static void target_end(notify_target_t *t, const char *result, bool warn)
 				break;
 			}
 	}
+	if (result != NULL)
+		target_record(t, result);
 	if (result != NULL)
 		log_msg(warn ? LOG_WARNING : LOG_INFO,
 		        "NOTIFY out: zone %s, peer %s, serial %u%s, %s after %u tries, %.3f s",
@@ -95,6 +150,7 @@ static void target_send(notify_target_t *t)
 {
 	uv_buf_t b = uv_buf_init((char *)t->msg, (unsigned)t->len);
 	t->tries++;
+	target_record(t, "sending");
 	int rc = uv_udp_try_send(&t->udp, &b, 1, (const struct sockaddr *)&t->peer);
 	if (rc < 0)
 		log_debug("NOTIFY out: zone %s, peer %s: send: %s", t->zname, t->peer_text,
@@ -481,5 +537,6 @@ void notify_stop(notify_t *n)
 		t->n = NULL;
 		target_end(t, NULL, false);
 	}
+	free(n->recs);
 	free(n);
 }

@@ -74,6 +74,21 @@ int notify_new(uv_loop_t *loop, notify_t **out);
  * are logged. */
 int notify_zone(notify_t *n, const conf_zone_t *zc, const zone_t *z);
 
+/* The last NOTIFY of a zone to one peer, for `nsfleet ctl status`. */
+typedef struct {
+	char peer[80];
+	uint32_t serial;
+	char state[64];  /* "sending", "acked", "gave up (no response)", ... */
+	unsigned tries;
+	uint64_t when;   /* seconds since 1970 of the last change of state */
+} notify_info_t;
+
+/* The NOTIFY state of zone zc, one entry per peer (the newest NOTIFY),
+ * up to cap entries; returns how many there are (may exceed cap).  Kept
+ * for the last NOTIFY_INFO_MAX peers of all zones. */
+#define NOTIFY_INFO_MAX 1024
+size_t notify_info(const notify_t *n, const conf_zone_t *zc, notify_info_t *out, size_t cap);
+
 /* Ends every running NOTIFY (not logged as given up) and frees n once its
  * handles are closed: run the loop afterwards.  NULL is fine. */
 void notify_stop(notify_t *n);

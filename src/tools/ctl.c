@@ -210,9 +210,14 @@ static void record_text(const record_t *r, bool detail)
 	}
 	if (!detail)
 		return;
+	bool notified = false;
 	for (size_t i = 1; i < r->n; i++) {
 		const char *k = r->key[i];
 		char t[32];
+		if (strncmp(k, "notify.", 7) == 0) {
+			notified = true;
+			continue; /* below, one line per peer */
+		}
 		if (strcmp(k, "last-refresh") == 0 || strcmp(k, "next-refresh") == 0 ||
 		    strcmp(k, "expire") == 0) {
 			fmt_time(r->val[i], t, sizeof(t));
@@ -221,8 +226,25 @@ static void record_text(const record_t *r, bool detail)
 			printf("  %s: %s\n", k, orv(r->val[i], "none"));
 		}
 	}
-	printf("  notify-state: not available (notify.h keeps it to itself; the log has one "
-	       "line per target)\n");
+	if (!notified)
+		printf("  notify: none sent since start\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const char *k = r->key[i];
+		size_t len = strlen(k);
+		if (strncmp(k, "notify.", 7) != 0 || len < 5 || strcmp(k + len - 5, ".peer") != 0)
+			continue;
+		char pre[32], key[48], t[32];
+		snprintf(pre, sizeof(pre), "%.*s", (int)(len - 4), k); /* "notify.N." */
+		snprintf(key, sizeof(key), "%swhen", pre);
+		fmt_time(record_get(r, key), t, sizeof(t));
+		char ks[48], kst[48], ktr[48];
+		snprintf(ks, sizeof(ks), "%sserial", pre);
+		snprintf(kst, sizeof(kst), "%sstate", pre);
+		snprintf(ktr, sizeof(ktr), "%stries", pre);
+		printf("  notify %s: serial %s, %s, %s tries, %s\n", r->val[i],
+		       orv(record_get(r, ks), "?"), orv(record_get(r, kst), "?"),
+		       orv(record_get(r, ktr), "?"), t);
+	}
 }
 
 /* A status record as a JSON object: numbers, booleans and null where the
@@ -234,9 +256,28 @@ static json_t *record_json(const record_t *r)
 	static const char *const times[] = {"last-refresh", "next-refresh", "expire", NULL};
 	static const char *const bools[] = {"loaded", "refreshing", "expired", NULL};
 	json_t *o = json_object();
+	json_t *notify = json_array();
 	for (size_t i = 0; i < r->n; i++) {
 		const char *k = r->key[i], *v = r->val[i];
 		char key[64];
+		char *end;
+		if (strncmp(k, "notify.", 7) == 0) {
+			/* notify.N.FIELD: the N-th element of notify_state */
+			unsigned long n = strtoul(k + 7, &end, 10);
+			if (*end != '.' || n > 1024)
+				continue;
+			while (json_array_size(notify) <= n)
+				json_array_append_new(notify, json_object());
+			json_t *e = json_array_get(notify, n);
+			const char *f = end + 1;
+			bool num = strcmp(f, "serial") == 0 || strcmp(f, "tries") == 0 ||
+			           strcmp(f, "when") == 0;
+			json_object_set_new(e, f,
+			                    num && is_uint(v)
+			                        ? json_integer((json_int_t)strtoull(v, NULL, 10))
+			                        : json_string(v));
+			continue;
+		}
 		snprintf(key, sizeof(key), "%s", k);
 		for (char *p = key; *p; p++)
 			if (*p == '-')
@@ -258,7 +299,7 @@ static json_t *record_json(const record_t *r)
 			jv = *v ? json_string(v) : json_null();
 		json_object_set_new(o, key, jv);
 	}
-	json_object_set_new(o, "notify_state", json_null()); /* not readable: notify.h */
+	json_object_set_new(o, "notify_state", notify);
 	return o;
 }
 

@@ -129,6 +129,13 @@ def test_notify_and_errors(nsfleetd_bin, nsfleet, tmp_path, servers):
         assert q.question[0].rdtype == dns.rdatatype.SOA and q.answer[0][0].serial == 7
         target.sendto(dns.message.make_response(q).to_wire(), addr)
         p.wait_log(r"NOTIFY out: zone example\.com\., peer 127\.0\.0\.1@\d+, serial 7.*acked")
+        # the per-peer NOTIFY state, in JSON and in the detailed text
+        ns = ctl_json(nsfleet, sock, "status", "example.com")["zones"][0]["notify_state"]
+        assert len(ns) == 1 and ns[0]["state"] == "acked" and ns[0]["serial"] == 7, ns
+        assert ns[0]["peer"] == "127.0.0.1@%d" % target.getsockname()[1] and ns[0]["tries"] == 1
+        assert ns[0]["when"] > 1700000000
+        rc, out, _ = ctl(nsfleet, sock, "status", "example.com")
+        assert re.search(r"\n  notify 127\.0\.0\.1@\d+: serial 7, acked, 1 tries, \d{4}-", out), out
         v = ctl_json(nsfleet, sock, "notify", "example.com")
         assert v == {"ok": True, "message": "NOTIFY of example.com. serial 7 started to 1 targets"}
 

@@ -10,6 +10,7 @@ Every test cleans its own namespaces (nsfl-<its lab>-*), also on failure.
 """
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -103,29 +104,70 @@ def test_bad_lab_yaml(lab):
 def test_crashed_lab_then_down(lab):
     lab.write(secondaries=["name: ns1\n    software: nsfleetd", "name: ns2\n    software: nsd"])
     lab.up()
-    servers = lab.servers()
-    pids = [s["pid"] for s in servers.values()]
+    pids = [s["pid"] for s in lab.servers().values()]
+    # every server killed, nothing deleted
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
     time.sleep(0.2)
     rc, st = lab.status()
     assert rc == 1 and not any(s["running"] for s in st["servers"])
+    assert "stopped" in lab.run("status", config=False).stdout
     # a second up refuses and says how to clean
     p = lab.run("up")
     assert p.returncode == 1
     assert "nsfleet lab down" in p.stderr, p.stderr
-    # the state file lost too: down still finds the namespaces by name
-    os.unlink(lab.dir / "state")
-    p = lab.run("up")
-    assert p.returncode == 1 and "left by a crashed run" in p.stderr, p.stderr
-    assert "nsfleet lab down" in p.stderr
+    assert lab.namespaces() != []
     p = lab.run("down")
     assert p.returncode == 0, p.stderr
     assert "removed namespace" in p.stdout
     assert lab.namespaces() == [] and links_in_root_ns() == []
-    # and the lab comes up again
+    assert not (lab.dir / "state").exists()
+    # the lab comes up again; crashed once more, and the state file lost too:
+    # up names the namespaces left, down finds them by the lab's name
     lab.up()
-    assert lab.status()[0] == 0
+    for s in lab.servers().values():
+        os.kill(s["pid"], signal.SIGKILL)
+    os.unlink(lab.dir / "state")
+    p = lab.run("up")
+    assert p.returncode == 1 and "left by a crashed run" in p.stderr, p.stderr
+    assert f"{lab.prefix}hub" in p.stderr and "nsfleet lab down" in p.stderr
+    p = lab.run("down")
+    assert p.returncode == 0, p.stderr
+    assert lab.namespaces() == [] and links_in_root_ns() == []
+
+
+def test_lab_up_killed_midway(lab):
+    """`lab up` itself killed -9 while it waits for a server that never
+    answers: down stops what it had started and removes its namespaces."""
+    fake = lab.tmp / "silent-nsd"
+    fake.write_text("#!/bin/sh\nexec sleep 300\n")
+    fake.chmod(0o755)
+    lab.write(secondaries=["name: ns1\n    software: nsfleetd",
+                           f"name: ns2\n    software: nsd\n    binary: {fake}"])
+    cmd = [str(lab.bin), "lab", "up", "--state-dir", str(lab.dir), "--config", str(lab.conf)]
+    proc = subprocess.Popen(cmd, env=lab.env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = lab.dir / "state"
+        if state.exists() and " ns2 secondary nsd " in state.read_text() \
+                and not re.search(r" ns2 secondary nsd \S+ \S+ \d+ \S+ 0 ", state.read_text()):
+            break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        raise AssertionError("lab up never started ns2")
+    time.sleep(0.5)
+    proc.kill()
+    proc.wait()
+    sleepers = [int(x) for x in subprocess.run(["ip", "netns", "pids", f"{lab.prefix}ns2"],
+                                               capture_output=True, text=True,
+                                               timeout=20).stdout.split()]
+    assert sleepers, "the fake server is not running in its namespace"
+    p = lab.run("down")
+    assert p.returncode == 0, p.stderr
+    assert lab.namespaces() == [] and links_in_root_ns() == []
+    assert not any(pid_alive(pid) for pid in sleepers)
 
 
 def test_processes_left_running_are_stopped_by_down(lab):

@@ -75,15 +75,16 @@ typedef struct {
 } lab_conf_server_t;
 
 typedef struct {
-	char name[LAB_NAME_MAX + 1]; /* default "lab" */
-	char zone[LAB_DNAME_MAX];    /* lower case, final dot; default example.lab. */
-	char parent[LAB_DNAME_MAX];  /* default lab. */
-	uint32_t ttl;                /* default 60 */
-	uint32_t serial;             /* default 1 */
-	uint32_t subnet;             /* host order, a /24; default 10.53.0.0 */
-	uint32_t www;                /* www's address, host order; default 192.0.2.80 */
-	unsigned start_timeout;      /* seconds; default 30 */
-	lab_nsmode_t namespaces;     /* default auto */
+	char name[LAB_NAME_MAX + 1];     /* default "lab" */
+	char zone[LAB_DNAME_MAX];        /* lower case, final dot; default example.lab. */
+	char parent[LAB_DNAME_MAX];      /* default lab. */
+	uint32_t ttl;                    /* default 60 */
+	uint32_t serial;                 /* default 1 */
+	uint32_t subnet;                 /* host order, a /24; default 10.53.0.0 */
+	uint32_t www;                    /* www's address, host order; default 192.0.2.80 */
+	unsigned start_timeout;          /* seconds; default 30 */
+	uint32_t refresh, retry, expire; /* the SOA timers; default 300, 60, 86400 */
+	lab_nsmode_t namespaces;         /* default auto */
 	char binary[LAB_SW__COUNT][LAB_PATH_MAX]; /* binaries: per software */
 	lab_conf_server_t sec[LAB_MAX_SECONDARIES];
 	size_t nsec;
@@ -138,7 +139,8 @@ typedef struct {
 	char zone[LAB_DNAME_MAX];
 	char parent[LAB_DNAME_MAX];
 	uint32_t serial;
-	char hub[LAB_NETNS_MAX]; /* the namespace with the bridge ("" without) */
+	uint32_t refresh, retry, expire; /* SOA timers of the three zones (not in the state) */
+	char hub[LAB_NETNS_MAX];         /* the namespace with the bridge ("" without) */
 	char hub_addr[LAB_ADDR_MAX];
 	lab_node_t node[LAB_MAX_NODES];
 	size_t n;

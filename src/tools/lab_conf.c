@@ -79,6 +79,9 @@ void lab_conf_default(lab_conf_t *c)
 	c->subnet = 0x0a350000; /* 10.53.0.0 */
 	c->www = 0xc0000250;    /* 192.0.2.80 */
 	c->start_timeout = 30;
+	c->refresh = 300;
+	c->retry = 60;
+	c->expire = 86400;
 	c->namespaces = LAB_NS_AUTO;
 	static const lab_sw_t def[] = {LAB_SW_NSFLEETD, LAB_SW_BIND, LAB_SW_KNOT, LAB_SW_NSD,
 	                               LAB_SW_PDNS};
@@ -125,6 +128,13 @@ static const lab_opt_t LAB_OPTS[] = {
     {"subnet", LT_SUBNET, 0, 0, NULL, L(subnet), "10.53.0.0/24",
      "The /24 the namespaces are numbered in (a private or documentation range)."},
     {"www", LT_IPV4, 0, 0, NULL, L(www), "192.0.2.80", "The address of `www.ZONE`."},
+    {"refresh", LT_UINT, 1, 604800, NULL, L(refresh), "300",
+     "SOA refresh of the zones: short, so that a secondary that missed a NOTIFY catches up "
+     "within a drill (`nsfleet audit` warns: 3600 is usual)."},
+    {"retry", LT_UINT, 1, 604800, NULL, L(retry), "60",
+     "SOA retry (`nsfleet audit` warns: 900 is usual)."},
+    {"expire", LT_UINT, 1, 2419200, NULL, L(expire), "86400",
+     "SOA expire: how long secondaries keep serving without their primary."},
     {"start-timeout", LT_UINT, 1, 600, NULL, L(start_timeout), "30",
      "Seconds `lab up` waits for every server to answer with the zone."},
     {"namespaces", LT_ENUM, 0, 0, NS_MODES, L(namespaces), "auto",

@@ -105,10 +105,14 @@ static void net_text(const lab_t *lab, char *out, size_t cap)
 	snprintf(out, cap, "%s.0/24", a);
 }
 
-static void soa(tb_t *b, const char *owner, const char *mname, const char *rname, uint32_t serial,
-                uint32_t ttl)
+static void soa(tb_t *b, const lab_t *lab, const char *owner, const char *mname, const char *rname,
+                uint32_t serial, uint32_t ttl)
 {
-	tb(b, "%s %u IN SOA %s %s %u 300 60 86400 %u\n", owner, ttl, mname, rname, serial, ttl);
+	/* a lab_t from before the timers (all 0): the defaults */
+	uint32_t refresh = lab->refresh ? lab->refresh : 300, retry = lab->retry ? lab->retry : 60,
+	         expire = lab->expire ? lab->expire : 86400;
+	tb(b, "%s %u IN SOA %s %s %u %u %u %u %u\n", owner, ttl, mname, rname, serial, refresh,
+	   retry, expire, ttl);
 }
 
 int lab_gen_root_zone(const lab_t *lab, uint32_t ttl, char *buf, size_t cap)
@@ -119,7 +123,7 @@ int lab_gen_root_zone(const lab_t *lab, uint32_t ttl, char *buf, size_t cap)
 	if (root == NULL || par == NULL)
 		return ERR_INVAL;
 	tb(&b, "; the lab's root (nsfleet lab)\n");
-	soa(&b, ".", "a.root-servers.", "hostmaster.root-servers.", lab->serial, ttl);
+	soa(&b, lab, ".", "a.root-servers.", "hostmaster.root-servers.", lab->serial, ttl);
 	tb(&b, ". %u IN NS a.root-servers.\n", ttl);
 	tb(&b, "a.root-servers. %u IN A %s\n", ttl, root->addr);
 	tb(&b, "%s %u IN NS ns.%s\n", lab->parent, ttl, lab->parent);
@@ -137,7 +141,7 @@ int lab_gen_parent_zone(const lab_t *lab, uint32_t ttl, char *buf, size_t cap)
 	char mname[LAB_DNAME_MAX + 8], rname[LAB_DNAME_MAX + 16];
 	snprintf(mname, sizeof(mname), "ns.%s", lab->parent);
 	snprintf(rname, sizeof(rname), "hostmaster.%s", lab->parent);
-	soa(&b, lab->parent, mname, rname, lab->serial, ttl);
+	soa(&b, lab, lab->parent, mname, rname, lab->serial, ttl);
 	tb(&b, "%s %u IN NS %s\n", lab->parent, ttl, mname);
 	tb(&b, "%s %u IN A %s\n", mname, ttl, par->addr);
 	for (size_t i = 0; i < lab->n; i++) {
@@ -164,7 +168,7 @@ int lab_gen_lab_zone(const lab_t *lab, uint32_t ttl, uint32_t serial, uint32_t w
 	tb(&b, "$ORIGIN %s\n$TTL %u\n", lab->zone, ttl);
 	char mname[LAB_DNAME_MAX + 32];
 	snprintf(mname, sizeof(mname), "%s.%s", first->name, lab->zone);
-	soa(&b, "@", mname, "hostmaster", serial, ttl);
+	soa(&b, lab, "@", mname, "hostmaster", serial, ttl);
 	for (size_t i = 0; i < lab->n; i++)
 		if (lab->node[i].role == LAB_ROLE_SECONDARY)
 			tb(&b, "@ IN NS %s\n", lab->node[i].name);

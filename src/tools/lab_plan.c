@@ -90,6 +90,9 @@ int lab_plan(const lab_conf_t *c, bool netns, const bool *skip, bool has_resolve
 	snprintf(lab->zone, sizeof(lab->zone), "%s", c->zone);
 	snprintf(lab->parent, sizeof(lab->parent), "%s", c->parent);
 	lab->serial = c->serial;
+	lab->refresh = c->refresh;
+	lab->retry = c->retry;
+	lab->expire = c->expire;
 	lab->netns = netns;
 	uint32_t net = netns ? c->subnet : 0x7f350000; /* 127.53.0.0 */
 	if (netns) {

@@ -56,6 +56,9 @@ static void test_full(void **state)
 	                   "  subnet: 192.0.2.0/24\n"
 	                   "  www: 198.51.100.7\n"
 	                   "  start-timeout: 5\n"
+	                   "  refresh: 3600\n"
+	                   "  retry: 900\n"
+	                   "  expire: 2419200\n"
 	                   "  namespaces: no\n"
 	                   "binaries:\n"
 	                   "  unbound: /opt/unbound/sbin/unbound\n"
@@ -73,6 +76,9 @@ static void test_full(void **state)
 	assert_int_equal(conf.subnet, 0xc0000200);
 	assert_int_equal(conf.www, 0xc6336407);
 	assert_int_equal(conf.start_timeout, 5);
+	assert_int_equal(conf.refresh, 3600);
+	assert_int_equal(conf.retry, 900);
+	assert_int_equal(conf.expire, 2419200);
 	assert_int_equal(conf.namespaces, LAB_NS_NO);
 	assert_string_equal(conf.binary[LAB_SW_UNBOUND], "/opt/unbound/sbin/unbound");
 	assert_int_equal(conf.nsec, 2);
@@ -99,6 +105,8 @@ static void test_errors(void **state)
 	    {"lab:\n  ttl: 0\n", "2:8", "from 1 to 86400"},
 	    {"lab:\n  ttl: 86401\n", "2:8", "from 1 to 86400"},
 	    {"lab:\n  ttl: 12x\n", "2:8", "not a number from"},
+	    {"lab:\n  expire: 2419201\n", "2:11", "from 1 to 2419200"},
+	    {"lab:\n  retry: 0\n", "2:10", "from 1 to 604800"},
 	    {"lab:\n  ttl: [1]\n", "2:8", "single value"},
 	    {"lab:\n  serial: 4294967296\n", "2:11", "not a number from"},
 	    {"lab:\n  subnet: 10.53.0.1/24\n", "2:11", "host bits"},
@@ -339,7 +347,12 @@ static void test_zones(void **state)
 	                            "knot.example.lab. 60 IN A 10.53.0.13\n"));
 	assert_null(strstr(buf, "primary")); /* hidden */
 	assert_int_equal(lab_gen_lab_zone(&lab, 300, 7, 0xc0000250, buf, sizeof(buf)), 0);
-	assert_non_null(strstr(buf, "$TTL 300\n@ 300 IN SOA nsfleetd.example.lab. hostmaster 7 "));
+	assert_non_null(strstr(
+	    buf, "$TTL 300\n@ 300 IN SOA nsfleetd.example.lab. hostmaster 7 300 60 86400 300\n"));
+	lab.refresh = 3600, lab.retry = 900, lab.expire = 1209600;
+	assert_int_equal(lab_gen_root_zone(&lab, 60, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "hostmaster.root-servers. 1 3600 900 1209600 60\n"));
+	assert_int_equal(lab_gen_lab_zone(&lab, 300, 7, 0xc0000250, buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf, "@ IN NS pdns\n"));
 	assert_non_null(strstr(buf, "www IN A 192.0.2.80\n"));
 	assert_non_null(strstr(buf, "*.drill IN A 192.0.2.53\n"));

@@ -309,7 +309,7 @@ static void gen_nsfleetd(tb_t *b, const lab_t *lab, const lab_node_t *n, const c
 	   net, LAB_KEY_NAME);
 	tb(b,
 	   "zone:\n  - domain: \"%s\"\n    role: secondary\n    file: zone\n"
-	   "    primaries: [ primary ]\n    acl: [ xfr ]\n",
+	   "    primaries: [ primary ]\n    acl: [ xfr ]\n    notify-ns: false\n",
 	   n->zone);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tools/audit.h"
+#include "tools/drill.h"
 #include "tools/lab.h"
 #include "tools/monitor.h"
 #include "tools/tool.h"
@@ -17,6 +18,7 @@ static void usage(FILE *out)
 	      "  zone diff OLD NEW [--origin NAME] [--json] the changeset between two versions\n"
 	      "  ctl [-s PATH] reload [ZONE] | status      talk to a running nsfleetd\n"
 	      "  lab up|down|status [--config FILE]        a DNS hierarchy in network namespaces\n"
+	      "  drill [--lab] [--scenario LIST]           failure drills on the lab, through its resolver\n"
 	      "  monitor CONFIG [--once]                   watch a fleet: Prometheus metrics, alerts\n"
 	      "  tsig-keygen NAME [--algorithm ALG]        a new TSIG key (nsfleetd, BIND, Knot)\n"
 	      "\n"
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "drill") == 0)
+		return cmd_drill(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lab") == 0)
 		return cmd_lab(argc - 1, argv + 1);
 	if (strcmp(argv[1], "monitor") == 0)

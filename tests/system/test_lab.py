@@ -66,6 +66,23 @@ def test_lab_up_resolve_reload_down(lab):
     for s in servers.values():
         if s["role"] == "secondary":
             assert lab.resolve(s["address"], "new.example.lab.") == ["192.0.2.99"], s["name"]
+    # by NOTIFY + IXFR signed with the lab's key, to every secondary (the
+    # primary's log; a line may land just after the secondary serves)
+    want = []
+    for s in servers.values():
+        if s["role"] == "secondary":
+            addr = re.escape(s["address"])
+            want += [rf"NOTIFY out: zone example\.lab\., peer {addr}@53, serial 2, TSIG, acked",
+                     rf"IXFR out: zone example\.lab\., peer {addr}@\d+, serial 1 -> 2, .*TSIG, "
+                     r"incremental"]
+    deadline = time.monotonic() + 10
+    while True:
+        log = open(primary["log"]).read()
+        missing = [w for w in want if not re.search(w, log)]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not missing, f"not in the primary's log: {missing}\n{log[-4000:]}"
 
     pids = [s["pid"] for s in servers.values()]
     p = lab.run("down")

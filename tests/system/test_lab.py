@@ -260,3 +260,20 @@ def test_loopback_fallback(lab_any):
     pids = [s["pid"] for s in st["servers"]]
     assert lab.run("down").returncode == 0
     assert not any(pid_alive(pid) for pid in pids)
+
+
+def test_usage_and_nothing_up(lab):
+    p = lab.run("status", config=False)
+    assert p.returncode == 1 and "no lab is up" in p.stderr, p.stderr
+    p = lab.run("down")
+    assert p.returncode == 0 and "nothing to do" in p.stdout, p.stdout
+    assert lab.run("sideways").returncode == 2
+    assert lab.run("up", "--namespaces", "maybe").returncode == 2
+    assert lab.run("status", "--colour", config=False).returncode == 2
+    r = subprocess.run([str(lab.bin), "lab", "--help"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 0 and "nsfleet lab up" in r.stdout
+    r = subprocess.run([str(lab.bin), "lab", "up", "--config", str(lab.tmp / "nope.yaml"),
+                        "--state-dir", str(lab.dir)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "nope.yaml" in r.stderr
+    assert lab.namespaces() == []

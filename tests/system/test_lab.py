@@ -9,11 +9,17 @@ Skipped (with the reason) only where network namespaces cannot be made.
 Every test cleans its own namespaces (nsfl-<its lab>-*), also on failure.
 """
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
+
+import pytest
 
 from lab_util import lab, lab_any, links_in_root_ns, pid_alive  # noqa: F401
 
@@ -277,3 +283,39 @@ def test_usage_and_nothing_up(lab):
                         "--state-dir", str(lab.dir)], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "nope.yaml" in r.stderr
     assert lab.namespaces() == []
+
+
+def test_not_root_falls_back_to_loopback(lab_any, tmp_path):
+    """As an unprivileged user (setpriv to nobody) no namespace can be made:
+    lab up says so and runs on 127.53.0.x with free ports."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv (util-linux) to become nobody")
+    lab = lab_any
+    work = Path(tempfile.mkdtemp(prefix="nsfl-lab-nobody-"))
+    try:
+        work.chmod(0o777)
+        conf = work / "lab.yaml"
+        conf.write_text(f"lab:\n  name: {lab.name}\nsecondaries:\n"
+                        "  - name: ns1\n    software: nsfleetd\n")
+        conf.chmod(0o644)
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        base = [str(lab.bin), "lab"]
+        opts = ["--state-dir", str(work / "state"), "--config", str(conf)]
+        p = subprocess.run(as_nobody + base + ["up"] + opts, capture_output=True, text=True,
+                           timeout=120, env=lab.env)
+        try:
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert "network namespaces unavailable (not root)" in p.stdout, p.stdout
+            r = subprocess.run(as_nobody + base + ["status", "--json"] + opts[:2],
+                               capture_output=True, text=True, timeout=60)
+            st = json.loads(r.stdout)
+            assert r.returncode == 0 and st["mode"] == "loopback", r.stdout
+            assert all(s["serial"] == 1 and s["running"] for s in st["servers"])
+            assert lab.namespaces() == []
+        finally:
+            d = subprocess.run(as_nobody + base + ["down"] + opts, capture_output=True,
+                               text=True, timeout=60)
+        assert d.returncode == 0, d.stderr
+        assert not any(pid_alive(s["pid"]) for s in st["servers"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

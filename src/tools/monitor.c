@@ -247,6 +247,14 @@ int cmd_monitor(int argc, char **argv)
 		return TOOL_FAIL;
 	}
 	r->m = &m;
+	/* the signals first: a SIGTERM once the address is logged stops cleanly */
+	uv_timer_init(&r->loop, &r->timer);
+	r->timer.data = r;
+	uv_signal_init(&r->loop, &r->sigterm);
+	uv_signal_init(&r->loop, &r->sigint);
+	r->sigterm.data = r->sigint.data = r;
+	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&r->sigint, on_signal, SIGINT);
 	mon_http_t *http = NULL;
 	if (conf.listen[0]) {
 		uint16_t port = 0;
@@ -254,6 +262,10 @@ int cmd_monitor(int argc, char **argv)
 		if (rc != 0) {
 			fprintf(stderr, "nsfleet monitor: cannot listen on %s: %s\n", conf.listen,
 			        err_str(rc));
+			uv_close((uv_handle_t *)&r->timer, NULL);
+			uv_close((uv_handle_t *)&r->sigterm, NULL);
+			uv_close((uv_handle_t *)&r->sigint, NULL);
+			uv_run(&r->loop, UV_RUN_DEFAULT);
 			uv_loop_close(&r->loop);
 			free(r);
 			mon_free(&m);
@@ -273,13 +285,6 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (conf.hook[0] && mon_hooks_new(&m, &r->loop, &m.hooks) != 0)
 		fprintf(stderr, "nsfleet monitor: out of memory: no alert hook\n");
-	uv_timer_init(&r->loop, &r->timer);
-	r->timer.data = r;
-	uv_signal_init(&r->loop, &r->sigterm);
-	uv_signal_init(&r->loop, &r->sigint);
-	r->sigterm.data = r->sigint.data = r;
-	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
-	uv_signal_start(&r->sigint, on_signal, SIGINT);
 	uv_timer_start(&r->timer, on_round, 0, 0);
 	fprintf(stderr, "nsfleet monitor: %zu zones, %zu nameservers, every %gs\n", conf.nzones,
 	        conf.nns, conf.interval);

@@ -239,7 +239,7 @@ static bool node_running(const lab_t *lab, const lab_node_t *n)
  * command failed. */
 static int ip_cmd(const char *first, ...)
 {
-	const char *argv[24] = {"ip", first};
+	const char *argv[24] = {lab_ip_path(), first};
 	size_t n = 2;
 	va_list ap;
 	va_start(ap, first);
@@ -610,7 +610,7 @@ static int lab_up(const lab_opts_t *o)
 	snprintf(lab.dir, sizeof(lab.dir), "%s", o->dir);
 	if (netns) {
 		/* the probe: the hub is the first namespace made */
-		const char *argv[] = {"ip", "netns", "add", hub, NULL};
+		const char *argv[] = {lab_ip_path(), "netns", "add", hub, NULL};
 		if (lab_run(argv, true, 10000) != 0) {
 			if (c.namespaces == LAB_NS_YES) {
 				fprintf(

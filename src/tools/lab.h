@@ -204,6 +204,9 @@ int lab_gen_lab_zone(const lab_t *lab, uint32_t ttl, uint32_t serial, uint32_t w
  * negative error. */
 int lab_run(const char *const *argv, bool quiet, int timeout_ms);
 
+/* iproute2's ip: /usr/sbin/ip, /sbin/ip, ... else "ip" (PATH). */
+const char *lab_ip_path(void);
+
 /* Starts argv in its own session, stdin /dev/null, stdout and stderr
  * appended to log.  0 with *pid, or -errno. */
 int lab_spawn(const char *const *argv, const char *log, pid_t *pid);

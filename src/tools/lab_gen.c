@@ -632,7 +632,7 @@ int lab_gen_node(const lab_t *lab, size_t i, const char *key_b64, uint32_t ttl, 
 	}
 
 	if (lab->netns) {
-		arg(&a, "ip");
+		arg(&a, lab_ip_path());
 		arg(&a, "netns");
 		arg(&a, "exec");
 		arg(&a, n->netns);

@@ -47,6 +47,16 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+const char *lab_ip_path(void)
+{
+	/* root's PATH may lack the sbin directories (su without -, cron) */
+	static const char *const where[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (access(where[i], X_OK) == 0)
+			return where[i];
+	return "ip";
+}
+
 int lab_run(const char *const *argv, bool quiet, int timeout_ms)
 {
 	posix_spawn_file_actions_t fa;

@@ -10,7 +10,7 @@ libssl-dev liburcu-dev liblmdb-dev libyaml-dev libuv1-dev libjansson-dev
 libmicrohttpd-dev libcmocka-dev
 python3 python3-dnspython python3-pytest
 bind9 bind9-utils knot knot-dnsutils knot-dnssecutils nsd pdns-server pdns-backend-sqlite3 unbound dnsperf
-time iproute2 nftables util-linux"
+time iproute2 nftables util-linux sqlite3"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

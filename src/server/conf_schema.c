@@ -105,9 +105,11 @@ static const conf_opt_t ZONE[] = {
     {"serial-policy", CT_ENUM, 0, 0, 0, SERIAL_POLICIES, 0, "increment", NULL, Z(serial_policy), 0,
      "How the SOA serial changes when the server changes the zone (update, signing)."},
     {"notify-ns", CT_BOOL, 0, 0, 0, NULL, 0, "true", NULL, Z(notify_ns), 0,
-     "A primary also NOTIFYs, at port 53 and unsigned, every address the zone itself gives "
-     "its NS names (in-zone A/AAAA), except the SOA MNAME's (RFC 1996 §3.3); an NS name "
-     "outside the zone is not resolved but skipped, with a log line."},
+     "Besides its notify: remotes, a zone (a primary after a change, a secondary after a "
+     "transfer, as BIND's notify yes) NOTIFYs, at port 53 and unsigned, every address the "
+     "zone itself gives its NS names (in-zone A/AAAA), except the SOA MNAME's (RFC 1996 "
+     "§3.3) and our own; an NS name outside the zone is not resolved but skipped, with a "
+     "log line."},
     {"shrink-limit", CT_INT, 0, 0, 100, NULL, 0, "50", NULL, Z(shrink_limit), 0,
      "The largest share of the records, in percent, that a reload of a primary zone may "
      "remove; a bigger loss is refused unless forced (`nsfleet ctl reload --force`). 100 "

@@ -191,6 +191,10 @@ __attribute__((format(printf, 3, 4))) static int perr(mon_parse_t *p, const yaml
 		vsnprintf(p->err + k, p->errcap - (size_t)k, fmt, ap);
 		va_end(ap);
 	}
+	/* one line whatever the values quoted in it hold */
+	for (char *e = p->err; p->errcap && *e; e++)
+		if ((unsigned char)*e < 0x20 || *e == 0x7f)
+			*e = '?';
 	p->rc = ERR_SYNTAX;
 	return p->rc;
 }

@@ -166,23 +166,43 @@ bool drill_node_running(const drill_lab_t *d, size_t i)
 	return lab_pid_in_netns(n->pid, n->netns);
 }
 
+/* The pid files the lab's servers write in their directories
+ * (lab_gen.c), left behind by a SIGKILL. */
+static const char *const pid_files[] = {"knot.pid", "nsd.pid", "named.pid", "unbound.pid",
+                                        "pdns.pid", "pdns_server.pid", NULL};
+
 int drill_node_kill(drill_lab_t *d, size_t i)
 {
 	const lab_node_t *n = &d->lab.node[i];
 	pid_t pids[256];
 	/* NSD and BIND fork: every process in the namespace goes */
-	for (int round = 0; round < 100; round++) {
+	for (int round = 0; round < 150; round++) {
 		size_t k = lab_netns_pids(n->netns, pids, 256), alive = 0;
 		for (size_t j = 0; j < k; j++)
 			if (lab_pid_alive(pids[j])) {
 				kill(pids[j], SIGKILL);
 				alive++;
 			}
-		if (alive == 0)
-			return 0;
+		/* a node restarted by this drill is our child: reap it, or its
+		 * zombie's pid still "runs" for the next start's pid-file check */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (alive == 0 && !lab_pid_alive(n->pid))
+			break;
+		if (round == 149)
+			return -EBUSY;
 		drill_sleep_ms(20);
 	}
-	return -EBUSY;
+	/* every process of the node is gone: its pid files are stale (Knot
+	 * refuses to start over one whose pid is a zombie the container's init
+	 * did not reap) */
+	char dir[LAB_PATH_MAX], path[LAB_PATH_MAX + 32];
+	lab_node_dir(&d->lab, n, dir, sizeof(dir));
+	for (int p = 0; pid_files[p]; p++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pid_files[p]);
+		unlink(path);
+	}
+	return 0;
 }
 
 int drill_node_restart(drill_lab_t *d, size_t i)

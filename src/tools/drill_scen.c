@@ -135,10 +135,13 @@ static double wait_node(run_t *x, size_t i)
 	}
 }
 
-/* Every secondary at the latest serial: the time, recorded. */
-static void converge(run_t *x, const char *after)
+/* Every secondary at the latest serial: the time since since_ms (the end
+ * of the fault, in drill time), recorded. */
+static void converge(run_t *x, const char *after, double since_ms)
 {
 	double c = drill_wait_serial(x->d, x->serial, x->o->converge_ms);
+	if (c >= 0)
+		c = now(x) - since_ms;
 	if (c < 0) {
 		event(x, "not every secondary serves serial %u after %.0f s", x->serial,
 		      x->o->converge_ms / 1000);
@@ -291,9 +294,9 @@ static int restart_node(run_t *x, size_t i)
 
 /* One secondary down (kill) or cut off (partition) for fault_ms, back,
  * and serving again. */
-static void fault_one(run_t *x, size_t i, bool partition)
+static double fault_one(run_t *x, size_t i, bool partition)
 {
-	double t0 = now(x);
+	double t0 = now(x), back;
 	win_begin(x);
 	if (partition) {
 		int rc = drill_node_partition(x->d, i);
@@ -305,6 +308,7 @@ static void fault_one(run_t *x, size_t i, bool partition)
 		kill_node(x, i);
 	}
 	drill_sleep_ms(x->o->fault_ms);
+	back = now(x);
 	if (partition) {
 		drill_node_unblock(x->d, i);
 		event(x, "partition of %s lifted", name_of(x, i));
@@ -319,6 +323,7 @@ static void fault_one(run_t *x, size_t i, bool partition)
 		event(x, "%s serves serial %u again (%.1f s)", name_of(x, i), x->serial, w / 1000);
 	win_end(x);
 	(void)t0;
+	return back;
 }
 
 /* ------------------------------------------------------------- scenarios */
@@ -330,8 +335,8 @@ static void scen_kill(run_t *x, bool partition)
 			continue;
 		if (round_begin(x) != 0)
 			return;
-		fault_one(x, x->d->sec[k], partition);
-		converge(x, partition ? "the partition" : "the restart");
+		double back = fault_one(x, x->d->sec[k], partition);
+		converge(x, partition ? "the partition" : "the restart", back);
 		round_end(x);
 	}
 }
@@ -411,10 +416,10 @@ static void scen_stale(run_t *x)
 		}
 		if (!others && have == x->d->nsec - 1) {
 			others = true;
-			event(x, "every other secondary serves serial %u (propagation %.1f s)", next,
+			event(x, "every other secondary serves serial %u (propagation %.2f s)", next,
 			      (now(x) - t_change) / 1000);
 			addf(x->r->note, sizeof(x->r->note), "propagation to the %zu unblocked "
-			     "secondar%s: %.1f s", x->d->nsec - 1, x->d->nsec == 2 ? "y" : "ies",
+			     "secondar%s: %.2f s", x->d->nsec - 1, x->d->nsec == 2 ? "y" : "ies",
 			     (now(x) - t_change) / 1000);
 		}
 		drill_sleep_ms(200);
@@ -422,6 +427,7 @@ static void scen_stale(run_t *x)
 	if (leaked)
 		addf(x->r->why, sizeof(x->r->why), "%s got serial %u through the block", name_of(x, i),
 		     next);
+	double back = now(x);
 	drill_node_unblock(x->d, i);
 	event(x, "block of %s lifted", name_of(x, i));
 	double w = wait_node(x, i);
@@ -441,7 +447,7 @@ static void scen_stale(run_t *x)
 		     "the block was lifted)",
 		     name_of(x, i), x->r->stale_ms / 1000, w / 1000);
 	}
-	converge(x, "the block");
+	converge(x, "the block", back);
 }
 
 static void scen_primary_loss(run_t *x)
@@ -476,6 +482,7 @@ static void scen_primary_loss(run_t *x)
 	if (serving != (int)x->d->nsec)
 		addf(x->r->why, sizeof(x->r->why), "audit does not find every secondary serving (%s)",
 		     summary);
+	double back = now(x);
 	restart_node(x, pi);
 	/* the primary answers again */
 	double w = drill_now();
@@ -484,7 +491,7 @@ static void scen_primary_loss(run_t *x)
 		drill_sleep_ms(100);
 	event(x, "primary serves serial %u again", s);
 	win_end(x);
-	converge(x, "the primary's restart");
+	converge(x, "the primary's restart", back);
 }
 
 #define FILL 40 /* records a shrunk push loses: past any shrink-limit up to 75 % */
@@ -566,7 +573,7 @@ static void scen_bad_push(run_t *x)
 		event(x, "the zone grows by %d records (serial %u) so that a shrink can be pushed: "
 		         "reload %s",
 		      FILL, x->serial, rc == 0 ? "ok" : "failed");
-		converge(x, "the growth");
+		converge(x, "the growth", now(x));
 	}
 	uint32_t top = x->serial;
 	for (int which = 0; which < 3; which++) {
@@ -601,6 +608,7 @@ static void scen_bad_push(run_t *x)
 			     primary_took ? "the primary served it" : "the primary kept the last good "
 			                                              "version");
 		/* the good zone back, with a serial above every one pushed */
+		double back = now(x);
 		st = push(x, good, bad + 1);
 		if (st == 0)
 			x->serial = bad + 1;
@@ -609,7 +617,7 @@ static void scen_bad_push(run_t *x)
 		if (st != 0)
 			addf(x->r->why, sizeof(x->r->why), "the good zone does not reload after the bad "
 			     "push");
-		converge(x, "the good zone's return");
+		converge(x, "the good zone's return", back);
 		win_end(x);
 	}
 	(void)top;
@@ -625,10 +633,11 @@ static void scen_all_but_one(run_t *x)
 			kill_node(x, x->d->sec[k]);
 	event(x, "only %s serves", name_of(x, keep));
 	drill_sleep_ms(x->o->fault_ms);
+	double back = now(x);
 	for (size_t k = 0; k < x->d->nsec; k++)
 		if (x->d->sec[k] != keep)
 			restart_node(x, x->d->sec[k]);
-	converge(x, "the restarts");
+	converge(x, "the restarts", back);
 	win_end(x);
 }
 

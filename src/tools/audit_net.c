@@ -59,7 +59,7 @@ typedef struct {
 	int open_handles;
 	unsigned tries;
 	bool done;
-	uint64_t start;
+	uint64_t start; /* uv_hrtime() at the start, ns */
 	uv_connect_t conn;
 	uv_write_t wr;
 	uint8_t frame[2 + sizeof(((audit_query_t *)0)->req)];
@@ -90,7 +90,8 @@ static void finish(qstate_t *st, audit_qstatus_t status, const char *why)
 	q->status = status;
 	if (why)
 		snprintf(q->why, sizeof(q->why), "%s", why);
-	q->rtt_ms = (double)(uv_now(&st->e->loop) - st->start);
+	/* uv_hrtime: sub-millisecond round trips (loopback, the monitor) */
+	q->rtt_ms = (double)(uv_hrtime() - st->start) / 1e6;
 	q->priv = NULL;
 	uv_timer_stop(&st->timer);
 	uv_close((uv_handle_t *)&st->timer, on_close);
@@ -401,7 +402,7 @@ static void start_one(engine_t *e, audit_query_t *q)
 	uv_timer_init(&e->loop, &st->timer);
 	st->timer.data = st;
 	st->open_handles = 1;
-	st->start = uv_now(&e->loop);
+	st->start = uv_hrtime();
 	if (q->tr == AUDIT_TR_UDP)
 		udp_start(st);
 	else

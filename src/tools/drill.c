@@ -81,9 +81,10 @@ static void print_result(const drill_result_t *r, const char *zone)
 {
 	printf("drill %s: %s%s%s\n", drill_kind_name(r->kind), r->pass ? "PASS" : "FAIL",
 	       r->why[0] ? ": " : "", r->why);
-	printf("  queries: %zu sent, %zu ok, %zu WRONG, %zu failed, %zu timed out: success %.2f %%\n",
-	       r->all.sent, r->all.ok, r->all.wrong, r->all.fail, r->all.timeout,
-	       100 * r->all.success);
+	printf(
+	    "  queries: %zu sent, %zu ok, %zu WRONG, %zu failed, %zu timed out: success %.2f %%\n",
+	    r->all.sent, r->all.ok, r->all.wrong, r->all.fail, r->all.timeout,
+	    100 * r->all.success);
 	printf("  latency p50/p99: outside faults %.1f/%.1f ms, during faults %.1f/%.1f ms (added "
 	       "%+.1f/%+.1f ms; success during faults %.2f %% of %zu)\n",
 	       r->base.p50, r->base.p99, r->fault.p50, r->fault.p99, r->fault.p50 - r->base.p50,
@@ -122,10 +123,11 @@ static json_t *result_json(const drill_result_t *r)
 {
 	json_t *ev = json_array(), *win = json_array();
 	for (size_t i = 0; i < r->nev; i++)
-		json_array_append_new(ev, json_pack("{s:f,s:s}", "t_s", r->ev[i].t / 1000, "what",
-		                                    r->ev[i].what));
+		json_array_append_new(
+		    ev, json_pack("{s:f,s:s}", "t_s", r->ev[i].t / 1000, "what", r->ev[i].what));
 	for (size_t i = 0; i < r->nwin; i++)
-		json_array_append_new(win, json_pack("[f,f]", r->win[i][0] / 1000, r->win[i][1] / 1000));
+		json_array_append_new(win,
+		                      json_pack("[f,f]", r->win[i][0] / 1000, r->win[i][1] / 1000));
 	json_t *j = json_pack(
 	    "{s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:f,s:f,s:f,s:o,s:I,s:o,s:o}", "scenario",
 	    drill_kind_name(r->kind), "pass", r->pass, "why", r->why, "seen", r->note, "queries",
@@ -146,7 +148,8 @@ static int write_svg(const char *path, bool many, const drill_result_t *r, const
 	if (many) {
 		const char *dot = strrchr(path, '.');
 		size_t base = dot && strcmp(dot, ".svg") == 0 ? (size_t)(dot - path) : strlen(path);
-		snprintf(file, sizeof(file), "%.*s-%s.svg", (int)base, path, drill_kind_name(r->kind));
+		snprintf(file, sizeof(file), "%.*s-%s.svg", (int)base, path,
+		         drill_kind_name(r->kind));
 	} else {
 		snprintf(file, sizeof(file), "%s", path);
 	}
@@ -225,7 +228,8 @@ int cmd_drill(int argc, char **argv)
 			verbose = true;
 			continue;
 		} else if (v == NULL) {
-			fprintf(stderr, "nsfleet drill: unknown option or missing value: '%s'\n", a);
+			fprintf(stderr, "nsfleet drill: unknown option or missing value: '%s'\n",
+			        a);
 			drill_usage(stderr);
 			return TOOL_USAGE;
 		}
@@ -261,15 +265,17 @@ int cmd_drill(int argc, char **argv)
 		else if (strcmp(a, "--max-time") == 0 && num(v, 1, 86400, &x))
 			o.max_ms = x * 1000;
 		else {
-			fprintf(stderr, "nsfleet drill: unknown option or bad value: '%s %s'\n", a, v);
+			fprintf(stderr, "nsfleet drill: unknown option or bad value: '%s %s'\n", a,
+			        v);
 			drill_usage(stderr);
 			return TOOL_USAGE;
 		}
 	}
 	if (config != NULL) {
-		fprintf(stderr, "nsfleet drill: --config %s: drilling a fleet.yaml fleet is not "
-		                "supported yet (a drill kills and cuts off servers: only a lab's are "
-		                "its own); use --lab\n",
+		fprintf(stderr,
+		        "nsfleet drill: --config %s: drilling a fleet.yaml fleet is not "
+		        "supported yet (a drill kills and cuts off servers: only a lab's are "
+		        "its own); use --lab\n",
 		        config);
 		return TOOL_USAGE;
 	}
@@ -285,9 +291,11 @@ int cmd_drill(int argc, char **argv)
 		     t = strtok_r(NULL, ",", &save)) {
 			if (nk == sizeof(kinds) / sizeof(kinds[0]) ||
 			    drill_kind_from_text(t, &kinds[nk]) != 0) {
-				fprintf(stderr, "nsfleet drill: unknown scenario '%s' (kill, partition, stale, "
-				                "primary-loss, bad-push, all-but-one)\n",
-				        t);
+				fprintf(
+				    stderr,
+				    "nsfleet drill: unknown scenario '%s' (kill, partition, stale, "
+				    "primary-loss, bad-push, all-but-one)\n",
+				    t);
 				return TOOL_USAGE;
 			}
 			nk++;
@@ -314,8 +322,8 @@ int cmd_drill(int argc, char **argv)
 	for (size_t k = 0; k < nk; k++) {
 		int e = drill_run(&d, kinds[k], &o, &res[ran]);
 		if (e != 0) {
-			fprintf(stderr, "nsfleet drill: %s could not run (%s)\n", drill_kind_name(kinds[k]),
-			        err_str(e));
+			fprintf(stderr, "nsfleet drill: %s could not run (%s)\n",
+			        drill_kind_name(kinds[k]), err_str(e));
 			all = false;
 			break;
 		}
@@ -335,10 +343,11 @@ int cmd_drill(int argc, char **argv)
 		json_t *arr = json_array();
 		for (size_t k = 0; k < ran; k++)
 			json_array_append_new(arr, result_json(&res[k]));
-		json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:{s:i,s:i,s:f,s:s},s:o}", "lab", d.lab.name,
-		                      "zone", d.lab.zone, "resolver", d.resolver->addr, "pass", all,
-		                      "load", "rate", (int)o.rate, "timeout_ms", (int)o.timeout_ms,
-		                      "min_success", o.min_success, "names", "unique under the zone's "
+		json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:{s:i,s:i,s:f,s:s},s:o}", "lab",
+		                      d.lab.name, "zone", d.lab.zone, "resolver", d.resolver->addr,
+		                      "pass", all, "load", "rate", (int)o.rate, "timeout_ms",
+		                      (int)o.timeout_ms, "min_success", o.min_success, "names",
+		                      "unique under the zone's "
 		                      "wildcard *.drill: every query misses the resolver's cache",
 		                      "scenarios", arr);
 		tool_json_out(j);

@@ -39,9 +39,9 @@ typedef enum {
 } drill_ans_t;
 
 typedef struct {
-	double t;     /* when sent */
-	float lat;    /* ms until the answer (or the timeout) */
-	uint8_t res;  /* drill_ans_t */
+	double t;    /* when sent */
+	float lat;   /* ms until the answer (or the timeout) */
+	uint8_t res; /* drill_ans_t */
 } drill_sample_t;
 
 /*
@@ -111,12 +111,12 @@ typedef struct {
 	char addr[LAB_ADDR_MAX]; /* the resolver */
 	uint16_t port;
 	char suffix[LAB_DNAME_MAX + 8]; /* names asked: q<i>-<run>.<suffix> */
-	uint8_t expect[4];          /* the wildcard's address */
-	unsigned rate;              /* queries per second */
-	unsigned timeout_ms;        /* per query */
-	size_t max_queries;         /* bound in count */
-	double max_ms;              /* bound in time */
-	double t0;                  /* the drill's start (drill_now) */
+	uint8_t expect[4];              /* the wildcard's address */
+	unsigned rate;                  /* queries per second */
+	unsigned timeout_ms;            /* per query */
+	size_t max_queries;             /* bound in count */
+	double max_ms;                  /* bound in time */
+	double t0;                      /* the drill's start (drill_now) */
 } drill_load_conf_t;
 
 typedef struct drill_load drill_load_t;
@@ -139,8 +139,8 @@ void drill_sleep_ms(double ms);
 
 typedef struct {
 	lab_t lab;
-	char self[LAB_PATH_MAX];   /* this nsfleet (for ctl, audit) */
-	int hub_saved;             /* our namespace before entering the hub */
+	char self[LAB_PATH_MAX]; /* this nsfleet (for ctl, audit) */
+	int hub_saved;           /* our namespace before entering the hub */
 	const lab_node_t *primary, *resolver;
 	size_t sec[LAB_MAX_SECONDARIES]; /* indexes of the secondaries */
 	size_t nsec;
@@ -235,10 +235,10 @@ typedef struct {
 	char why[DRILL_NOTE_MAX];  /* the verdict's reasons */
 	char note[DRILL_NOTE_MAX]; /* what else was seen */
 	drill_stats_t all, base, fault;
-	double failover_ms;         /* the longest over the faults */
-	double converge_ms;         /* the longest; -1: never within the deadline */
-	double stale_ms;            /* stale: how long the old serial was served */
-	uint32_t serial;            /* the latest serial at the end */
+	double failover_ms; /* the longest over the faults */
+	double converge_ms; /* the longest; -1: never within the deadline */
+	double stale_ms;    /* stale: how long the old serial was served */
+	uint32_t serial;    /* the latest serial at the end */
 	drill_event_t ev[DRILL_MAX_EVENTS];
 	size_t nev;
 	double win[DRILL_MAX_WINDOWS][2];

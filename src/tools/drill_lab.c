@@ -50,7 +50,8 @@ int drill_set_targets(drill_lab_t *d, const char *list)
 			if (strcmp(d->lab.node[d->sec[k]].name, t) == 0)
 				found = d->target[d->sec[k]] = true;
 		if (!found) {
-			fprintf(stderr, "nsfleet drill: --target %s: no secondary of that name in lab %s\n",
+			fprintf(stderr,
+			        "nsfleet drill: --target %s: no secondary of that name in lab %s\n",
 			        t, d->lab.name);
 			return ERR_NOTFOUND;
 		}
@@ -91,16 +92,19 @@ int drill_lab_open(drill_lab_t *d, const char *dir)
 	int rc = lab_state_load(dir, &d->lab, err, sizeof(err));
 	if (rc != 0) {
 		if (rc == -ENOENT)
-			fprintf(stderr, "nsfleet drill: no lab is up (no state file in %s): `nsfleet lab "
-			                "up` first\n",
+			fprintf(stderr,
+			        "nsfleet drill: no lab is up (no state file in %s): `nsfleet lab "
+			        "up` first\n",
 			        dir);
 		else
-			fprintf(stderr, "nsfleet drill: %s\n", rc == ERR_SYNTAX ? err : err_str(rc));
+			fprintf(stderr, "nsfleet drill: %s\n",
+			        rc == ERR_SYNTAX ? err : err_str(rc));
 		return TOOL_FAIL;
 	}
 	if (!d->lab.netns) {
-		fprintf(stderr, "nsfleet drill: lab %s runs without network namespaces (loopback "
-		                "fallback): the drill needs them (nftables and kills per namespace)\n",
+		fprintf(stderr,
+		        "nsfleet drill: lab %s runs without network namespaces (loopback "
+		        "fallback): the drill needs them (nftables and kills per namespace)\n",
 		        d->lab.name);
 		return TOOL_FAIL;
 	}
@@ -119,20 +123,23 @@ int drill_lab_open(drill_lab_t *d, const char *dir)
 		else if (nd->role == LAB_ROLE_SECONDARY && d->nsec < LAB_MAX_SECONDARIES)
 			d->sec[d->nsec++] = i;
 		if (!lab_pid_in_netns(nd->pid, nd->netns)) {
-			fprintf(stderr, "nsfleet drill: %s (%s) is not running (pid %d in %s): the lab "
-			                "is not whole; `nsfleet lab status` says more\n",
+			fprintf(stderr,
+			        "nsfleet drill: %s (%s) is not running (pid %d in %s): the lab "
+			        "is not whole; `nsfleet lab status` says more\n",
 			        nd->name, lab_sw_name(nd->sw), (int)nd->pid, nd->netns);
 			return TOOL_FAIL;
 		}
-		if ((rc = read_cmdline(nd->pid, d->cmd[i], sizeof(d->cmd[i]), &d->cmdlen[i])) != 0) {
-			fprintf(stderr, "nsfleet drill: cannot read the command of %s (pid %d): %s\n",
+		if ((rc = read_cmdline(nd->pid, d->cmd[i], sizeof(d->cmd[i]), &d->cmdlen[i])) !=
+		    0) {
+			fprintf(stderr,
+			        "nsfleet drill: cannot read the command of %s (pid %d): %s\n",
 			        nd->name, (int)nd->pid, err_str(rc));
 			return TOOL_FAIL;
 		}
 	}
 	if (d->primary == NULL || d->resolver == NULL || d->nsec == 0) {
 		fprintf(stderr, "nsfleet drill: lab %s has no %s\n", d->lab.name,
-		        d->resolver == NULL ? "resolver (Unbound was skipped)"
+		        d->resolver == NULL  ? "resolver (Unbound was skipped)"
 		        : d->primary == NULL ? "primary"
 		                             : "secondary");
 		return TOOL_FAIL;
@@ -168,7 +175,7 @@ bool drill_node_running(const drill_lab_t *d, size_t i)
 
 /* The pid files the lab's servers write in their directories
  * (lab_gen.c), left behind by a SIGKILL. */
-static const char *const pid_files[] = {"knot.pid", "nsd.pid", "named.pid", "unbound.pid",
+static const char *const pid_files[] = {"knot.pid", "nsd.pid",         "named.pid", "unbound.pid",
                                         "pdns.pid", "pdns_server.pid", NULL};
 
 int drill_node_kill(drill_lab_t *d, size_t i)
@@ -420,10 +427,18 @@ int drill_audit(const drill_lab_t *d, uint32_t serial, int *serving, char *summa
 	/* serving: authoritative answers with the serial; and the findings
 	 * that would say a server is not serving (others, such as one /24
 	 * for the whole lab, are not the drill's business) */
-	static const char *const bad[] = {"no-answer", "no-udp", "no-tcp", "lame-no-soa",
-	                                  "lame-not-authoritative", "lame-rcode", "lame-refused",
-	                                  "lame-servfail", "serial-lag", "zone-differ",
-	                                  "record-differ", NULL};
+	static const char *const bad[] = {"no-answer",
+	                                  "no-udp",
+	                                  "no-tcp",
+	                                  "lame-no-soa",
+	                                  "lame-not-authoritative",
+	                                  "lame-rcode",
+	                                  "lame-refused",
+	                                  "lame-servfail",
+	                                  "serial-lag",
+	                                  "zone-differ",
+	                                  "record-differ",
+	                                  NULL};
 	int ok = 0, e = 0;
 	size_t idx;
 	json_t *v;
@@ -444,8 +459,8 @@ int drill_audit(const drill_lab_t *d, uint32_t serial, int *serving, char *summa
 			if (strcmp(code, bad[b]) == 0) {
 				e++;
 				if (w > 0 && (size_t)w < cap)
-					w += snprintf(summary + w, cap - (size_t)w, "%s %s %s", e == 1 ? ";" : ",",
-					              sev ? sev : "?", code);
+					w += snprintf(summary + w, cap - (size_t)w, "%s %s %s",
+					              e == 1 ? ";" : ",", sev ? sev : "?", code);
 			}
 	}
 	*serving = e == 0 ? ok : 0;

@@ -63,7 +63,8 @@ void drill_sleep_ms(double ms)
 {
 	if (ms <= 0)
 		return;
-	struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
+	struct timespec ts = {(time_t)(ms / 1000),
+	                      (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
@@ -204,8 +205,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 			while (msg_rr_next(&it, &rr, rdata, sizeof(rdata)) == 0)
 				if (rr.type == 1 && rr.rdlen == 4 && na < 16)
 					memcpy(addr[na++], rr.rdata, 4);
-			l->s[i].res = (uint8_t)drill_answer_check(msg_rcode(m), (const uint8_t(*)[4])addr,
-			                                          na, l->c.expect);
+			l->s[i].res = (uint8_t)drill_answer_check(
+			    msg_rcode(m), (const uint8_t(*)[4])addr, na, l->c.expect);
 			l->s[i].lat = (float)(rel_now(l) - l->s[i].t);
 		}
 	}

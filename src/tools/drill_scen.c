@@ -60,7 +60,7 @@ typedef struct {
 	drill_load_t *load;
 	drill_sample_t *acc; /* the samples of the rounds done */
 	size_t nacc;
-	int err;             /* the drill itself broke: stop */
+	int err; /* the drill itself broke: stop */
 	double t0;
 	uint32_t serial; /* the latest good serial */
 } run_t;
@@ -146,8 +146,9 @@ static void converge(run_t *x, const char *after, double since_ms)
 		event(x, "not every secondary serves serial %u after %.0f s", x->serial,
 		      x->o->converge_ms / 1000);
 		x->r->converge_ms = -1;
-		addf(x->r->why, sizeof(x->r->why), "not every secondary serves serial %u %.0f s after %s",
-		     x->serial, x->o->converge_ms / 1000, after);
+		addf(x->r->why, sizeof(x->r->why),
+		     "not every secondary serves serial %u %.0f s after %s", x->serial,
+		     x->o->converge_ms / 1000, after);
 		return;
 	}
 	event(x, "every secondary serves serial %u (%.1f s after %s)", x->serial, c / 1000, after);
@@ -169,8 +170,9 @@ static int load_begin(run_t *x)
 	snprintf(probe, sizeof(probe), "probe.%s", c.suffix);
 	int rc = lab_dns_a(p->addr, p->port, probe, 2000, got, sizeof(got), &rcode);
 	if (rc != 0 || inet_pton(AF_INET, got, c.expect) != 1) {
-		fprintf(stderr, "nsfleet drill: the primary %s@%u gives no address for %s (%s): the "
-		                "lab zone needs its *.drill wildcard\n",
+		fprintf(stderr,
+		        "nsfleet drill: the primary %s@%u gives no address for %s (%s): the "
+		        "lab zone needs its *.drill wildcard\n",
 		        p->addr, p->port, probe, rc ? err_str(rc) : "bad address");
 		return rc ? rc : ERR_INVAL;
 	}
@@ -183,8 +185,9 @@ static int load_begin(run_t *x)
 	if (rc != 0)
 		fprintf(stderr, "nsfleet drill: the load does not start: %s\n", err_str(rc));
 	else
-		event(x, "load: %u queries/s of unique names under *.%s to the resolver %s@%u "
-		         "(answer expected %s)",
+		event(x,
+		      "load: %u queries/s of unique names under *.%s to the resolver %s@%u "
+		      "(answer expected %s)",
 		      c.rate, c.suffix, c.addr, c.port, got);
 	return rc;
 }
@@ -220,7 +223,8 @@ static int fresh_resolver(run_t *x)
 	while (lab_dns_a(x->d->resolver->addr, x->d->resolver->port, name, 1000, got, sizeof(got),
 	                 &rcode) != 0) {
 		if (drill_now() - t > x->o->converge_ms) {
-			fprintf(stderr, "nsfleet drill: the restarted resolver does not resolve %s\n",
+			fprintf(stderr,
+			        "nsfleet drill: the restarted resolver does not resolve %s\n",
 			        name);
 			return -ETIMEDOUT;
 		}
@@ -303,7 +307,8 @@ static double fault_one(run_t *x, size_t i, bool partition)
 		event(x, "partition %s: nft drops all traffic on its link%s", name_of(x, i),
 		      rc ? " (nft failed)" : "");
 		if (rc)
-			addf(x->r->why, sizeof(x->r->why), "nft failed in %s's namespace", name_of(x, i));
+			addf(x->r->why, sizeof(x->r->why), "nft failed in %s's namespace",
+			     name_of(x, i));
 	} else {
 		kill_node(x, i);
 	}
@@ -360,7 +365,8 @@ static int change_zone(run_t *x, uint32_t serial, char **keep)
 		free(text), free(next);
 		return -ENOMEM;
 	}
-	int k = snprintf(full, nl + 128, "%sdrill-change-%u IN TXT \"nsfleet drill\"\n", next, serial);
+	int k =
+	    snprintf(full, nl + 128, "%sdrill-change-%u IN TXT \"nsfleet drill\"\n", next, serial);
 	rc = drill_zone_write(x->d, full, (size_t)k);
 	free(next), free(full);
 	if (keep)
@@ -416,17 +422,19 @@ static void scen_stale(run_t *x)
 		}
 		if (!others && have == x->d->nsec - 1) {
 			others = true;
-			event(x, "every other secondary serves serial %u (propagation %.2f s)", next,
-			      (now(x) - t_change) / 1000);
-			addf(x->r->note, sizeof(x->r->note), "propagation to the %zu unblocked "
-			     "secondar%s: %.2f s", x->d->nsec - 1, x->d->nsec == 2 ? "y" : "ies",
+			event(x, "every other secondary serves serial %u (propagation %.2f s)",
+			      next, (now(x) - t_change) / 1000);
+			addf(x->r->note, sizeof(x->r->note),
+			     "propagation to the %zu unblocked "
+			     "secondar%s: %.2f s",
+			     x->d->nsec - 1, x->d->nsec == 2 ? "y" : "ies",
 			     (now(x) - t_change) / 1000);
 		}
 		drill_sleep_ms(200);
 	}
 	if (leaked)
-		addf(x->r->why, sizeof(x->r->why), "%s got serial %u through the block", name_of(x, i),
-		     next);
+		addf(x->r->why, sizeof(x->r->why), "%s got serial %u through the block",
+		     name_of(x, i), next);
 	double back = now(x);
 	drill_node_unblock(x->d, i);
 	event(x, "block of %s lifted", name_of(x, i));
@@ -436,14 +444,16 @@ static void scen_stale(run_t *x)
 		x->r->stale_ms = -1;
 		event(x, "%s still serves the old serial %.0f s after the block", name_of(x, i),
 		      x->o->converge_ms / 1000);
-		addf(x->r->note, sizeof(x->r->note), "%s served the old serial for more than %.0f s "
+		addf(x->r->note, sizeof(x->r->note),
+		     "%s served the old serial for more than %.0f s "
 		     "(it waits for its SOA refresh/retry timers: no NOTIFY again)",
 		     name_of(x, i), (x->o->fault_ms + x->o->converge_ms) / 1000);
 	} else {
 		x->r->stale_ms = now(x) - t_change;
 		event(x, "%s serves serial %u: it served the old one %.1f s", name_of(x, i), next,
 		      x->r->stale_ms / 1000);
-		addf(x->r->note, sizeof(x->r->note), "%s served the old serial %.1f s (%.1f s after "
+		addf(x->r->note, sizeof(x->r->note),
+		     "%s served the old serial %.1f s (%.1f s after "
 		     "the block was lifted)",
 		     name_of(x, i), x->r->stale_ms / 1000, w / 1000);
 	}
@@ -474,14 +484,16 @@ static void scen_primary_loss(run_t *x)
 	char summary[DRILL_NOTE_MAX / 2];
 	drill_audit(x->d, x->serial, &serving, summary, sizeof(summary));
 	event(x, "%s", summary);
-	addf(x->r->note, sizeof(x->r->note), "without the primary: %zu of %zu secondaries served "
+	addf(x->r->note, sizeof(x->r->note),
+	     "without the primary: %zu of %zu secondaries served "
 	     "serial %u throughout %.0f s; %s",
 	     min_serving, x->d->nsec, x->serial, x->o->fault_ms / 1000, summary);
 	if (min_serving < x->d->nsec)
-		addf(x->r->why, sizeof(x->r->why), "a secondary stopped serving without the primary");
+		addf(x->r->why, sizeof(x->r->why),
+		     "a secondary stopped serving without the primary");
 	if (serving != (int)x->d->nsec)
-		addf(x->r->why, sizeof(x->r->why), "audit does not find every secondary serving (%s)",
-		     summary);
+		addf(x->r->why, sizeof(x->r->why),
+		     "audit does not find every secondary serving (%s)", summary);
 	double back = now(x);
 	restart_node(x, pi);
 	/* the primary answers again */
@@ -520,7 +532,8 @@ static char *bad_version(const char *good, uint32_t serial, int which, const cha
 		free(v);
 		return out;
 	}
-	*what = "shrunk: the " "drill-fill records gone (the shrink guard)";
+	*what = "shrunk: the "
+	        "drill-fill records gone (the shrink guard)";
 	char *out = malloc(len + 1), *o = out;
 	if (out == NULL) {
 		free(v);
@@ -564,14 +577,16 @@ static void scen_bad_push(run_t *x)
 		}
 		size_t k = (size_t)sprintf(big, "%s", good);
 		for (int i = 0; i < FILL; i++)
-			k += (size_t)sprintf(big + k, "drill-fill-%d IN A 192.0.2.%d\n", i, 100 + i);
+			k +=
+			    (size_t)sprintf(big + k, "drill-fill-%d IN A 192.0.2.%d\n", i, 100 + i);
 		free(good);
 		good = big;
 		len = k;
 		x->serial++;
 		rc = push(x, good, x->serial);
-		event(x, "the zone grows by %d records (serial %u) so that a shrink can be pushed: "
-		         "reload %s",
+		event(x,
+		      "the zone grows by %d records (serial %u) so that a shrink can be pushed: "
+		      "reload %s",
 		      FILL, x->serial, rc == 0 ? "ok" : "failed");
 		converge(x, "the growth", now(x));
 	}
@@ -587,7 +602,8 @@ static void scen_bad_push(run_t *x)
 		drill_zone_write(x->d, v, strlen(v));
 		free(v);
 		int st = drill_primary_reload(x->d);
-		event(x, "push serial %u, %s: reload %s", bad, what, st == 0 ? "accepted" : "refused");
+		event(x, "push serial %u, %s: reload %s", bad, what,
+		      st == 0 ? "accepted" : "refused");
 		double t = drill_now();
 		bool leaked = false, primary_took = false;
 		while (drill_now() - t < x->o->fault_ms) {
@@ -595,9 +611,11 @@ static void scen_bad_push(run_t *x)
 			if (primary_serial(x, &s) == 0 && s == bad)
 				primary_took = true;
 			for (size_t k = 0; k < x->d->nsec; k++)
-				if (drill_node_serial(x->d, x->d->sec[k], &s) == 0 && s == bad && !leaked) {
+				if (drill_node_serial(x->d, x->d->sec[k], &s) == 0 && s == bad &&
+				    !leaked) {
 					leaked = true;
-					event(x, "%s serves the bad serial %u", name_of(x, x->d->sec[k]), bad);
+					event(x, "%s serves the bad serial %u",
+					      name_of(x, x->d->sec[k]), bad);
 				}
 			drill_sleep_ms(200);
 		}
@@ -605,8 +623,9 @@ static void scen_bad_push(run_t *x)
 			addf(x->r->why, sizeof(x->r->why), "the zone %s reached a secondary", what);
 		else
 			addf(x->r->note, sizeof(x->r->note), "%s: %s, no secondary served it", what,
-			     primary_took ? "the primary served it" : "the primary kept the last good "
-			                                              "version");
+			     primary_took ? "the primary served it"
+			                  : "the primary kept the last good "
+			                    "version");
 		/* the good zone back, with a serial above every one pushed */
 		double back = now(x);
 		st = push(x, good, bad + 1);
@@ -615,7 +634,8 @@ static void scen_bad_push(run_t *x)
 		event(x, "good zone back on the primary as serial %u (reload %s)", bad + 1,
 		      st == 0 ? "ok" : "failed");
 		if (st != 0)
-			addf(x->r->why, sizeof(x->r->why), "the good zone does not reload after the bad "
+			addf(x->r->why, sizeof(x->r->why),
+			     "the good zone does not reload after the bad "
 			     "push");
 		converge(x, "the good zone's return", back);
 		win_end(x);
@@ -656,7 +676,8 @@ static void verdict(run_t *x)
 	                    &r->fault);
 	double slow = 2 * r->base.p99 > 100 ? 2 * r->base.p99 : 100;
 	for (size_t i = 0; i < r->nwin; i++) {
-		double f = drill_failover_ms(r->samples, r->nsamples, r->win[i][0], r->win[i][1], slow);
+		double f =
+		    drill_failover_ms(r->samples, r->nsamples, r->win[i][0], r->win[i][1], slow);
 		if (f > r->failover_ms)
 			r->failover_ms = f;
 	}
@@ -664,8 +685,8 @@ static void verdict(run_t *x)
 		addf(r->why, sizeof(r->why), "%zu WRONG answer%s", r->all.wrong,
 		     r->all.wrong == 1 ? "" : "s");
 	if (r->all.success < x->o->min_success)
-		addf(r->why, sizeof(r->why), "success rate %.2f %% below %.2f %%", 100 * r->all.success,
-		     100 * x->o->min_success);
+		addf(r->why, sizeof(r->why), "success rate %.2f %% below %.2f %%",
+		     100 * r->all.success, 100 * x->o->min_success);
 	if (r->all.sent == 0)
 		addf(r->why, sizeof(r->why), "no query was sent");
 	r->serial = x->serial;
@@ -685,8 +706,9 @@ int drill_run(drill_lab_t *d, drill_kind_t k, const drill_opts_t *o, drill_resul
 	}
 	double c = drill_wait_serial(d, x.serial, o->converge_ms);
 	if (c < 0) {
-		fprintf(stderr, "nsfleet drill: not every secondary serves the primary's serial %u "
-		                "before the drill: the lab is not in sync\n",
+		fprintf(stderr,
+		        "nsfleet drill: not every secondary serves the primary's serial %u "
+		        "before the drill: the lab is not in sync\n",
 		        x.serial);
 		return ERR_INVAL;
 	}
@@ -694,11 +716,20 @@ int drill_run(drill_lab_t *d, drill_kind_t k, const drill_opts_t *o, drill_resul
 		scen_kill(&x, k == DRILL_PARTITION);
 	} else if (round_begin(&x) == 0) {
 		switch (k) {
-		case DRILL_STALE: scen_stale(&x); break;
-		case DRILL_PRIMARY_LOSS: scen_primary_loss(&x); break;
-		case DRILL_BAD_PUSH: scen_bad_push(&x); break;
-		case DRILL_ALL_BUT_ONE: scen_all_but_one(&x); break;
-		default: break;
+		case DRILL_STALE:
+			scen_stale(&x);
+			break;
+		case DRILL_PRIMARY_LOSS:
+			scen_primary_loss(&x);
+			break;
+		case DRILL_BAD_PUSH:
+			scen_bad_push(&x);
+			break;
+		case DRILL_ALL_BUT_ONE:
+			scen_all_but_one(&x);
+			break;
+		default:
+			break;
 		}
 		round_end(&x);
 	}

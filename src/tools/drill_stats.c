@@ -147,11 +147,21 @@ void drill_xml_escape(const char *text, char *out, size_t cap)
 		const char *rep = NULL;
 		char one[2] = {*p, '\0'};
 		switch (*p) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&apos;"; break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&apos;";
+			break;
 		default:
 			/* control characters are not XML 1.0 text */
 			if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
@@ -219,7 +229,7 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 	free(lat);
 	const double xs = (double)(PLOT_X1 - PLOT_X0) / tmax;
 	const double ys = (double)(PLOT_Y1 - PLOT_Y0);
-#define X(t) (PLOT_X0 + (t) * xs)
+#define X(t) (PLOT_X0 + (t)*xs)
 	drill_xml_escape(title ? title : "nsfleet drill", esc, sizeof(esc));
 	fprintf(out,
 	        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -233,12 +243,14 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 		double a = w[i][0] < 0 ? 0 : w[i][0], z = w[i][1] > tmax ? tmax : w[i][1];
 		if (z > a)
 			fprintf(out,
-			        "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#f4cccc\"/>\n",
+			        "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+			        "fill=\"#f4cccc\"/>\n",
 			        X(a), PLOT_Y0, (z - a) * xs, PLOT_Y1 - PLOT_Y0);
 	}
-	fprintf(out,
-	        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n",
-	        PLOT_X0, PLOT_Y0, PLOT_X1 - PLOT_X0, PLOT_Y1 - PLOT_Y0);
+	fprintf(
+	    out,
+	    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n",
+	    PLOT_X0, PLOT_Y0, PLOT_X1 - PLOT_X0, PLOT_Y1 - PLOT_Y0);
 	/* axes: success 0-100 % left, p50 latency right, time below */
 	fprintf(out,
 	        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#1a7f37\">100%%</text>\n"
@@ -262,9 +274,11 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 				continue;
 			double x = X((b + 0.5) * bucket_ms), y = PLOT_Y1 - v[b] / scale * ys;
 			if (!open) {
-				fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
-				             "points=\"",
-				        line == 0 ? "#1a7f37" : "#0550ae");
+				fprintf(
+				    out,
+				    "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
+				    "points=\"",
+				    line == 0 ? "#1a7f37" : "#0550ae");
 				open = true;
 			}
 			fprintf(out, "%.1f,%.1f ", x, y);

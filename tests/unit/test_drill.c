@@ -42,8 +42,9 @@ static void test_answer_check(void **state)
 	    {2, good, 1, DRILL_ANS_FAIL},   /* SERVFAIL with data: not an answer */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(drill_answer_check(cases[i].rcode, cases[i].addr, cases[i].n, EXPECT),
-		                 cases[i].want);
+		assert_int_equal(
+		    drill_answer_check(cases[i].rcode, cases[i].addr, cases[i].n, EXPECT),
+		    cases[i].want);
 }
 
 static void test_quantile(void **state)
@@ -77,9 +78,9 @@ static void test_stats(void **state)
 {
 	(void)state;
 	drill_sample_t s[] = {
-	    S(0, 1, DRILL_ANS_OK),      S(100, 2, DRILL_ANS_OK),   S(200, 3, DRILL_ANS_OK),
+	    S(0, 1, DRILL_ANS_OK),           S(100, 2, DRILL_ANS_OK),   S(200, 3, DRILL_ANS_OK),
 	    S(300, 5000, DRILL_ANS_TIMEOUT), S(400, 900, DRILL_ANS_OK), S(500, 4, DRILL_ANS_FAIL),
-	    S(600, 5, DRILL_ANS_WRONG), S(700, 1, DRILL_ANS_OK),
+	    S(600, 5, DRILL_ANS_WRONG),      S(700, 1, DRILL_ANS_OK),
 	};
 	size_t n = sizeof(s) / sizeof(s[0]);
 	drill_stats_t st;
@@ -119,8 +120,12 @@ static void test_failover(void **state)
 {
 	(void)state;
 	drill_sample_t s[] = {
-	    S(0, 1, DRILL_ANS_OK),     S(1000, 1, DRILL_ANS_OK),  S(1100, 400, DRILL_ANS_OK),
-	    S(1200, 50, DRILL_ANS_OK), S(1800, 5000, DRILL_ANS_TIMEOUT), S(2500, 1, DRILL_ANS_OK),
+	    S(0, 1, DRILL_ANS_OK),
+	    S(1000, 1, DRILL_ANS_OK),
+	    S(1100, 400, DRILL_ANS_OK),
+	    S(1200, 50, DRILL_ANS_OK),
+	    S(1800, 5000, DRILL_ANS_TIMEOUT),
+	    S(2500, 1, DRILL_ANS_OK),
 	    S(9000, 800, DRILL_ANS_OK),
 	};
 	size_t n = sizeof(s) / sizeof(s[0]);
@@ -187,7 +192,8 @@ static void test_svg(void **state)
 	(void)state;
 	drill_sample_t s[300];
 	for (int i = 0; i < 300; i++)
-		s[i] = S(i * 50.0, (float)(i % 7), i > 100 && i < 120 ? DRILL_ANS_TIMEOUT : DRILL_ANS_OK);
+		s[i] = S(i * 50.0, (float)(i % 7),
+		         i > 100 && i < 120 ? DRILL_ANS_TIMEOUT : DRILL_ANS_OK);
 	const double w[1][2] = {{5000, 6500}};
 	drill_event_t ev[2] = {{5000, "SIGKILL ns1 <bind> & \"friends\""}, {6500, "restarted"}};
 	char *svg = svg_of(s, 300, w, 1, ev, 2, "drill <kill> & more");

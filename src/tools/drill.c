@@ -191,16 +191,15 @@ static int write_samples(const char *path, const drill_result_t *res, size_t n)
 	return 0;
 }
 
-static drill_lab_t *open_lab; /* for the signal handler's cleanup */
-
+/* The first signal asks the scenario to put things back and stop; a
+ * second one kills at once (`lab down` cleans up then). */
 static void on_signal(int sig)
 {
-	/* nft tables out of the namespaces before dying: not async-signal-
-	 * safe in theory (posix_spawn), acceptable for a tool on its way out */
-	if (open_lab != NULL)
-		drill_lab_close(open_lab);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	if (drill_interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	drill_interrupted = 1;
 }
 
 int cmd_drill(int argc, char **argv)
@@ -311,7 +310,6 @@ int cmd_drill(int argc, char **argv)
 		drill_lab_close(&d);
 		return TOOL_USAGE;
 	}
-	open_lab = &d;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -319,7 +317,7 @@ int cmd_drill(int argc, char **argv)
 	bool all = true;
 	size_t ran = 0;
 	int rc = TOOL_OK;
-	for (size_t k = 0; k < nk; k++) {
+	for (size_t k = 0; k < nk && !drill_interrupted; k++) {
 		int e = drill_run(&d, kinds[k], &o, &res[ran]);
 		if (e != 0) {
 			fprintf(stderr, "nsfleet drill: %s could not run (%s)\n",
@@ -335,7 +333,11 @@ int cmd_drill(int argc, char **argv)
 		ran++;
 	}
 	drill_lab_close(&d);
-	open_lab = NULL;
+	if (drill_interrupted) {
+		fprintf(stderr, "nsfleet drill: interrupted: servers restarted, nft rules removed, "
+		                "the good zone back; the results so far are partial\n");
+		all = false;
+	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);

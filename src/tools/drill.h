@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -133,7 +134,11 @@ void drill_load_free(drill_load_t *l);
 
 /* ms since an arbitrary origin, monotonic */
 double drill_now(void);
+/* Sleeps ms, or less once drill_interrupted is set. */
 void drill_sleep_ms(double ms);
+/* Set by SIGINT/SIGTERM/SIGHUP: the scenario cuts its waits short, puts
+ * back what it broke (restarts, nft tables, the good zone) and stops. */
+extern volatile sig_atomic_t drill_interrupted;
 
 /* ------------------------------------------------------------- lab */
 

@@ -307,7 +307,7 @@ double drill_wait_serial(const drill_lab_t *d, uint32_t serial, double deadline_
 		double el = drill_now() - t0;
 		if (ok == d->nsec)
 			return el;
-		if (el > deadline_ms)
+		if (el > deadline_ms || drill_interrupted)
 			return -1;
 		drill_sleep_ms(100);
 	}

@@ -59,14 +59,20 @@ double drill_now(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+volatile sig_atomic_t drill_interrupted;
+
 void drill_sleep_ms(double ms)
 {
-	if (ms <= 0)
-		return;
-	struct timespec ts = {(time_t)(ms / 1000),
-	                      (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	double end = drill_now() + ms;
+	while (!drill_interrupted) {
+		double left = end - drill_now();
+		if (left <= 0)
+			return;
+		if (left > 100)
+			left = 100; /* wakes up to look at the flag */
+		struct timespec ts = {0, (long)(left * 1e6)};
+		nanosleep(&ts, NULL);
+	}
 }
 
 static double rel_now(const drill_load_t *l)

@@ -129,7 +129,7 @@ static double wait_node(run_t *x, size_t i)
 		uint32_t s;
 		if (drill_node_serial(x->d, i, &s) == 0 && s == x->serial)
 			return drill_now() - t;
-		if (drill_now() - t > x->o->converge_ms)
+		if (drill_now() - t > x->o->converge_ms || drill_interrupted)
 			return -1;
 		drill_sleep_ms(100);
 	}
@@ -142,6 +142,11 @@ static void converge(run_t *x, const char *after, double since_ms)
 	double c = drill_wait_serial(x->d, x->serial, x->o->converge_ms);
 	if (c >= 0)
 		c = now(x) - since_ms;
+	if (c < 0 && drill_interrupted) {
+		x->r->converge_ms = -1;
+		addf(x->r->why, sizeof(x->r->why), "interrupted");
+		return;
+	}
 	if (c < 0) {
 		event(x, "not every secondary serves serial %u after %.0f s", x->serial,
 		      x->o->converge_ms / 1000);
@@ -222,7 +227,7 @@ static int fresh_resolver(run_t *x)
 	double t = drill_now();
 	while (lab_dns_a(x->d->resolver->addr, x->d->resolver->port, name, 1000, got, sizeof(got),
 	                 &rcode) != 0) {
-		if (drill_now() - t > x->o->converge_ms) {
+		if (drill_now() - t > x->o->converge_ms || drill_interrupted) {
 			fprintf(stderr,
 			        "nsfleet drill: the restarted resolver does not resolve %s\n",
 			        name);
@@ -409,7 +414,7 @@ static void scen_stale(run_t *x)
 	/* the others get it; the blocked one must not */
 	double t = drill_now();
 	bool others = false, leaked = false;
-	while (drill_now() - t < x->o->fault_ms) {
+	while (drill_now() - t < x->o->fault_ms && !drill_interrupted) {
 		size_t have = 0;
 		for (size_t k = 0; k < x->d->nsec; k++) {
 			uint32_t s;
@@ -467,7 +472,7 @@ static void scen_primary_loss(run_t *x)
 	kill_node(x, pi);
 	double t = drill_now();
 	size_t min_serving = x->d->nsec;
-	while (drill_now() - t < x->o->fault_ms) {
+	while (drill_now() - t < x->o->fault_ms && !drill_interrupted) {
 		size_t serving = 0;
 		for (size_t k = 0; k < x->d->nsec; k++) {
 			uint32_t s;
@@ -499,7 +504,8 @@ static void scen_primary_loss(run_t *x)
 	/* the primary answers again */
 	double w = drill_now();
 	uint32_t s = 0;
-	while (primary_serial(x, &s) != 0 && drill_now() - w < x->o->converge_ms)
+	while (primary_serial(x, &s) != 0 && drill_now() - w < x->o->converge_ms &&
+	       !drill_interrupted)
 		drill_sleep_ms(100);
 	event(x, "primary serves serial %u again", s);
 	win_end(x);
@@ -606,7 +612,7 @@ static void scen_bad_push(run_t *x)
 		      st == 0 ? "accepted" : "refused");
 		double t = drill_now();
 		bool leaked = false, primary_took = false;
-		while (drill_now() - t < x->o->fault_ms) {
+		while (drill_now() - t < x->o->fault_ms && !drill_interrupted) {
 			uint32_t s;
 			if (primary_serial(x, &s) == 0 && s == bad)
 				primary_took = true;

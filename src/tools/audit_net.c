@@ -33,6 +33,7 @@
 #include "common/err.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
+#include "tools/addr.h"
 #include "tools/audit.h"
 
 #define ENGINE_MAX_ACTIVE 256 /* sockets open at once (fd limits) */
@@ -592,33 +593,9 @@ void audit_addr_text(const struct sockaddr *sa, char *buf, size_t cap)
 
 int audit_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *out)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *hash = strrchr(s, '#');
-	size_t hlen = hash ? (size_t)(hash - s) : strlen(s);
-	unsigned long port = default_port;
-	if (hlen == 0 || hlen >= sizeof(host))
+	/* port 0 is no server's */
+	if (tools_addr_parse(s, default_port, false, out) != 0 ||
+	    ((struct sockaddr_in *)out)->sin_port == 0)
 		return ERR_SYNTAX;
-	memcpy(host, s, hlen);
-	host[hlen] = 0;
-	if (hash) {
-		char *end;
-		errno = 0;
-		port = strtoul(hash + 1, &end, 10);
-		if (hash[1] == 0 || *end || errno || port == 0 || port > 65535)
-			return ERR_SYNTAX;
-	}
-	memset(out, 0, sizeof(*out));
-	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		return 0;
-	}
-	return ERR_SYNTAX;
+	return 0;
 }

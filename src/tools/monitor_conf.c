@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "common/err.h"
+#include "tools/addr.h"
 #include "tools/monitor.h"
 
 void mon_conf_default(mon_conf_t *c)
@@ -55,39 +56,7 @@ void mon_conf_free(mon_conf_t *c)
 
 int mon_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *out)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *sep = strrchr(s, '#');
-	if (sep == NULL)
-		sep = strrchr(s, '@');
-	size_t hlen = sep ? (size_t)(sep - s) : strlen(s);
-	unsigned long port = default_port;
-	if (hlen == 0 || hlen >= sizeof(host))
-		return ERR_SYNTAX;
-	memcpy(host, s, hlen);
-	host[hlen] = 0;
-	if (sep) {
-		char *end;
-		errno = 0;
-		if (sep[1] < '0' || sep[1] > '9')
-			return ERR_SYNTAX;
-		port = strtoul(sep + 1, &end, 10);
-		if (*end || errno || port > 65535)
-			return ERR_SYNTAX;
-	}
-	memset(out, 0, sizeof(*out));
-	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		return 0;
-	}
-	return ERR_SYNTAX;
+	return tools_addr_parse(s, default_port, true, out);
 }
 
 /* ------------------------------------------------------------- schema */

@@ -22,6 +22,7 @@
 
 #include "common/err.h"
 #include "tools/lab.h"
+#include "tools/yaml_load.h"
 
 static const char *const SW_NAMES[LAB_SW__COUNT] = {"nsfleetd", "bind", "knot",
                                                     "nsd",      "pdns", "unbound"};
@@ -437,19 +438,9 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 	lab_parse_t p = {&doc, file, err, errcap, 0};
 	if (errcap)
 		err[0] = '\0';
-	if (!yaml_parser_initialize(&yp))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&yp, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&yp, &doc)) {
-		snprintf(err, errcap, "%s:%lu:%lu: %s%s%s", file,
-		         (unsigned long)yp.problem_mark.line + 1,
-		         (unsigned long)yp.problem_mark.column + 1,
-		         yp.problem ? yp.problem : "YAML error", yp.context ? " " : "",
-		         yp.context ? yp.context : "");
-		int rc = yp.error == YAML_MEMORY_ERROR ? -ENOMEM : ERR_SYNTAX;
-		yaml_parser_delete(&yp);
-		return rc;
-	}
+	int lrc = tools_yaml_load(&yp, &doc, data, len, file, err, errcap);
+	if (lrc != 0)
+		return lrc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	bool seen_sec[3] = {false};
 	bool seen_lab[N(LAB_OPTS)] = {false};

@@ -609,7 +609,9 @@ def note_machine(args):
         f"{platform.platform()}, load average {' '.join(loadavg())}")
     out(f"# nsfleetd {nsfleetd_bin()} "
         f"({subprocess.run([nsfleetd_bin(), '--version'], capture_output=True, text=True).stdout.strip()}), "
-        f"git {subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
+        f"built {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(os.stat(nsfleetd_bin()).st_mtime))}; "
+        f"git HEAD now {subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()} "
+        "(not necessarily the binary's tree)")
     out(f"# knotd {subprocess.run([knot_bins()[0], '-V'], capture_output=True, text=True).stdout.strip()}; "
         f"named {subprocess.run([named_bin(), '-v'], capture_output=True, text=True).stdout.strip()}")
     out(f"# servers pinned to CPU {args.server_cpu} (taskset -c, threads re-pinned), "

@@ -14,6 +14,15 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dns/msg.h"
 #include "tools/drill.h"
 
 static const uint8_t EXPECT[4] = {192, 0, 2, 53};
@@ -252,6 +261,148 @@ static void test_kind_names(void **state)
 	assert_null(drill_kind_name(DRILL__COUNT));
 }
 
+/* ---------------------------------------------------------- the load */
+
+/*
+ * A fake resolver on 127.0.0.1: the answer to query q<i>-... depends on
+ * i % 5: 0 and 1 the zone's address, 2 another address (wrong), 3
+ * SERVFAIL, 4 nothing (a timeout).
+ */
+typedef struct {
+	int fd;
+	uint16_t port;
+	atomic_bool stop;
+	atomic_size_t got;
+} fake_t;
+
+static void *fake_run(void *arg)
+{
+	fake_t *f = arg;
+	static uint8_t buf[4096], out[512];
+	static msg_t m;
+	static msg_builder_t b;
+	while (!atomic_load(&f->stop)) {
+		struct pollfd p = {f->fd, POLLIN, 0};
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(f->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n <= 0 || msg_parse(&m, buf, (size_t)n) != 0 || !m.has_question)
+			continue;
+		atomic_fetch_add(&f->got, 1);
+		unsigned long i = strtoul((const char *)m.qname + 2, NULL, 10); /* len, 'q' */
+		int kind = (int)(i % 5);
+		if (kind == 4)
+			continue;
+		uint16_t flags = MSG_FLAG_QR | MSG_FLAG_RD | MSG_FLAG_RA |
+		                 MSG_FLAGS(MSG_OPCODE_QUERY, kind == 3 ? 2 : 0);
+		static const uint8_t good[4] = {192, 0, 2, 53}, bad[4] = {192, 0, 2, 99};
+		if (msg_build_init(&b, out, sizeof(out), m.id, flags) != 0 ||
+		    msg_build_question(&b, m.qname, m.qtype, m.qclass) != 0)
+			continue;
+		if (kind != 3 && msg_build_rr(&b, MSG_SEC_ANSWER, m.qname, 1, 1, 60,
+		                              kind == 2 ? bad : good, 4) != 0)
+			continue;
+		sendto(f->fd, out, msg_build_len(&b), 0, (struct sockaddr *)&from, fl);
+	}
+	return NULL;
+}
+
+static void fake_start(fake_t *f, pthread_t *t)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(f->fd >= 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&sa, &sl), 0);
+	f->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(t, NULL, fake_run, f), 0);
+}
+
+static void fake_stop(fake_t *f, pthread_t t)
+{
+	atomic_store(&f->stop, true);
+	pthread_join(t, NULL);
+	close(f->fd);
+}
+
+static drill_load_conf_t load_conf(uint16_t port, unsigned rate, size_t max, double max_ms)
+{
+	drill_load_conf_t c;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.addr, sizeof(c.addr), "127.0.0.1");
+	c.port = port;
+	snprintf(c.suffix, sizeof(c.suffix), "drill.example.lab.");
+	memcpy(c.expect, EXPECT, 4);
+	c.rate = rate;
+	c.timeout_ms = 400;
+	c.max_queries = max;
+	c.max_ms = max_ms;
+	c.t0 = drill_now();
+	return c;
+}
+
+static void test_load_results(void **state)
+{
+	(void)state;
+	fake_t f;
+	pthread_t t;
+	fake_start(&f, &t);
+	drill_load_conf_t c = load_conf(f.port, 200, 50, 60000);
+	drill_load_t *l;
+	assert_int_equal(drill_load_start(&c, &l), 0);
+	/* the count bound: 50 at 200/s is 0.25 s; generous for a loaded machine */
+	for (int i = 0; i < 200; i++) {
+		size_t n;
+		drill_load_samples(l, &n);
+		if (n == 50)
+			break;
+		drill_sleep_ms(50);
+	}
+	drill_load_stop(l);
+	size_t n;
+	const drill_sample_t *s = drill_load_samples(l, &n);
+	assert_int_equal(n, 50);
+	drill_stats_t st;
+	assert_int_equal(drill_stats(s, n, 0, -1, &st), 0);
+	assert_int_equal(st.ok, 20);
+	assert_int_equal(st.wrong, 10);
+	assert_int_equal(st.fail, 10);
+	assert_int_equal(st.timeout, 10);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(s[i].t >= s[i - 1].t); /* send order */
+		if (s[i].res == DRILL_ANS_TIMEOUT)
+			assert_true(s[i].lat == 400);
+	}
+	drill_load_free(l);
+	assert_int_equal(atomic_load(&f.got), 50);
+	fake_stop(&f, t);
+}
+
+static void test_load_time_bound(void **state)
+{
+	(void)state;
+	fake_t f;
+	pthread_t t;
+	fake_start(&f, &t);
+	/* 100/s for at most 0.1 s: about 11 queries whatever the wait */
+	drill_load_conf_t c = load_conf(f.port, 100, 100000, 100);
+	drill_load_t *l;
+	assert_int_equal(drill_load_start(&c, &l), 0);
+	drill_sleep_ms(600);
+	drill_load_stop(l);
+	size_t n;
+	drill_load_samples(l, &n);
+	assert_true(n >= 1 && n <= 12);
+	drill_load_free(l);
+	fake_stop(&f, t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +410,7 @@ int main(void)
 	    cmocka_unit_test(test_stats),        cmocka_unit_test(test_failover),
 	    cmocka_unit_test(test_xml_escape),   cmocka_unit_test(test_svg),
 	    cmocka_unit_test(test_zone_serial),  cmocka_unit_test(test_kind_names),
+	    cmocka_unit_test(test_load_results), cmocka_unit_test(test_load_time_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

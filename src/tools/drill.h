@@ -89,7 +89,7 @@ double drill_failover_ms(const drill_sample_t *s, size_t n, double t0, double t1
 
 typedef struct {
 	double t;
-	char what[96];
+	char what[160];
 } drill_event_t;
 
 /*

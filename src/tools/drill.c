@@ -98,9 +98,13 @@ static void print_result(const drill_result_t *r, const char *zone)
 		printf("  recovery: every secondary served serial %u %.1f s after the fault ended "
 		       "(the longest)\n",
 		       r->serial, r->converge_ms / 1000);
-	if (r->kind == DRILL_STALE)
-		printf("  stale: %s\n", r->stale_ms < 0 ? "the old serial outlived the deadline"
-		                                        : "see below (seen)");
+	if (r->kind == DRILL_STALE && r->stale_ms < 0)
+		printf(
+		    "  stale: the blocked secondary still served the old serial at the deadline\n");
+	else if (r->kind == DRILL_STALE)
+		printf("  stale: the blocked secondary served the old serial %.1f s after the "
+		       "change\n",
+		       r->stale_ms / 1000);
 	if (r->note[0])
 		printf("  seen: %s\n", r->note);
 	printf("  load: unique names q<N>-<run>.drill.%s (the zone's wildcard): every query misses "

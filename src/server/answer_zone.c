@@ -256,8 +256,11 @@ static lookup_t lookup(const ans_t *a, const ans_name_t *nm)
 		}
 		if (n == NULL) {
 			/* an empty non-terminal has a descendant whose key
-			 * extends its own (RFC 4592 §2.2.2) */
-			const zone_node_t *ge = zone_find_ge(z, nm->key, nm->kend[j]);
+			 * extends its own (RFC 4592 §2.2.2); the zone's filter
+			 * rules most names out without the ordered search */
+			const zone_node_t *ge = zone_may_be_ent(z, nm->key, nm->kend[j])
+							? zone_find_ge(z, nm->key, nm->kend[j])
+							: NULL;
 			if (ge != NULL && ge->keylen > nm->kend[j] &&
 			    memcmp(ge->data, nm->key, nm->kend[j]) == 0) {
 				if (j == nm->nlabels) {
@@ -411,7 +414,8 @@ static void zone_chain(ans_t *a, const uint8_t *qname)
 			memcpy(wkey, nm.key, kl);
 			wkey[kl] = '*';
 			wkey[kl + 1] = 0;
-			n = zone_find_key(a->z, wkey, kl + 2);
+			n = zone_may_have_wildcard(a->z, nm.key, kl) ? zone_find_key(a->z, wkey, kl + 2)
+								      : NULL;
 			if (n == NULL) {
 				/* RFC 1034 §4.3.2 step 3c, RFC 2308 §2.1: NXDOMAIN */
 				a->rcode = MSG_RCODE_NXDOMAIN;

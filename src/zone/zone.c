@@ -614,7 +614,7 @@ int zone_closest_encloser(const zone_t *z, const uint8_t *name, const zone_node_
 			return labels;
 		}
 		/* an empty non-terminal has a node whose key extends its own */
-		const zone_node_t *ge = zone_find_ge(z, key, len);
+		const zone_node_t *ge = zone_may_be_ent(z, key, len) ? zone_find_ge(z, key, len) : NULL;
 		if (ge != NULL && ge->keylen > len && memcmp(ge->data, key, len) == 0) {
 			*node = NULL;
 			return labels;
@@ -673,6 +673,203 @@ void zone_iter_free(zone_iter_t *it)
 	free(it->stack);
 	it->stack = NULL;
 	it->depth = it->cap = 0;
+}
+
+/* ---- filters for negative answers ---- */
+
+/*
+ * Two Bloom filters (two bits a key) of a version: the keys of its empty
+ * non-terminals, and the keys of the parents of its wildcards.  Built
+ * exactly from the tree; a change only adds keys (a deleted node's own
+ * key too: with descendants it is an empty non-terminal now), so "no" is
+ * always right and a stale bit costs only the look it would have cost
+ * anyway.  Rebuilt from the tree by zone_clone when changes filled them.
+ */
+struct zone_filters {
+	uint32_t ent_mask, wild_mask; /* bits - 1, powers of two */
+	size_t ent_keys, wild_keys;   /* keys added (with repeats) */
+	uint64_t bits[];              /* ent bits, then wild bits */
+};
+
+static inline void fbits(uint32_t h, uint32_t mask, uint32_t *a, uint32_t *b)
+{
+	*a = h & mask;
+	*b = ((h >> 16 | h << 16) * 0x9e3779b1u >> 5) & mask;
+}
+
+/* Sets h's bits; whether any was new (a key already in adds nothing). */
+static bool fset(uint64_t *w, uint32_t mask, uint32_t h)
+{
+	uint32_t a, b;
+	fbits(h, mask, &a, &b);
+	uint64_t oa = w[a >> 6], ob = w[b >> 6];
+	w[a >> 6] |= 1ull << (a & 63);
+	w[b >> 6] |= 1ull << (b & 63);
+	return w[a >> 6] != oa || w[b >> 6] != ob;
+}
+
+static bool ftest(const uint64_t *w, uint32_t mask, uint32_t h)
+{
+	uint32_t a, b;
+	fbits(h, mask, &a, &b);
+	return (w[a >> 6] >> (a & 63) & 1) && (w[b >> 6] >> (b & 63) & 1);
+}
+
+static size_t fwords(uint32_t mask)
+{
+	return ((size_t)mask + 1) / 64;
+}
+
+static size_t filters_size(const struct zone_filters *f)
+{
+	return sizeof(*f) + (fwords(f->ent_mask) + fwords(f->wild_mask)) * sizeof(uint64_t);
+}
+
+static uint32_t fmask(size_t keys, size_t min_bits)
+{
+	size_t bits = min_bits;
+	while (bits < 16 * keys && bits < ((size_t)1 << 31))
+		bits *= 2;
+	return (uint32_t)(bits - 1);
+}
+
+static void filter_add_ent(struct zone_filters *f, const uint8_t *key, size_t len)
+{
+	f->ent_keys += fset(f->bits, f->ent_mask, zone_key_hash(key, len));
+}
+
+static void filter_add_wild(struct zone_filters *f, const uint8_t *key, size_t len)
+{
+	f->wild_keys += fset(f->bits + fwords(f->ent_mask), f->wild_mask, zone_key_hash(key, len));
+}
+
+/* Whether key (len) ends with the label "*" (a wildcard owner). */
+static bool key_is_wild(const uint8_t *key, size_t len)
+{
+	return len >= 2 && key[len - 2] == '*' && key[len - 1] == 0 && (len == 2 || key[len - 3] == 0);
+}
+
+/* One pass over the tree in order: the empty non-terminals between each
+ * node and its nearest ancestor node (kept on a stack: in canonical
+ * order a node's descendants follow it), and the wildcards.  With f NULL
+ * only counts. */
+static int filters_walk(const zone_t *z, struct zone_filters *f, size_t *ents, size_t *wilds)
+{
+	zone_iter_t it;
+	zone_iter_init(&it, z);
+	const zone_node_t *stack[NAME_MAXLABELS + 1];
+	size_t depth = 0;
+	*ents = *wilds = 0;
+	const zone_node_t *n;
+	while ((n = zone_iter_next(&it)) != NULL) {
+		const uint8_t *k = n->data;
+		size_t len = n->keylen;
+		while (depth > 0 && !(stack[depth - 1]->keylen < len &&
+				      memcmp(stack[depth - 1]->data, k, stack[depth - 1]->keylen) == 0))
+			depth--;
+		size_t above = depth > 0 ? stack[depth - 1]->keylen : 0;
+		/* every label boundary strictly between the nearest ancestor
+		 * node (or the origin) and the node is an ENT */
+		size_t from = above > z->origin_keylen ? above + 1 : z->origin_keylen;
+		for (size_t p = from; p < len; p++) {
+			if (p == 0 || k[p - 1] != 0 || p == above)
+				continue;
+			(*ents)++;
+			if (f != NULL)
+				filter_add_ent(f, k, p);
+		}
+		if (key_is_wild(k, len)) {
+			(*wilds)++;
+			if (f != NULL)
+				filter_add_wild(f, k, len - 2);
+		}
+		if (depth < NAME_MAXLABELS + 1)
+			stack[depth++] = n;
+	}
+	int err = it.err;
+	zone_iter_free(&it);
+	return err;
+}
+
+/* Filters of z's tree, or NULL (ENOMEM: every answer is "maybe"). */
+static struct zone_filters *filters_build(const zone_t *z)
+{
+	size_t ents, wilds;
+	if (filters_walk(z, NULL, &ents, &wilds) != 0)
+		return NULL;
+	uint32_t em = fmask(ents, 4096), wm = fmask(wilds, 256);
+	struct zone_filters *f =
+	    calloc(1, sizeof(*f) + (fwords(em) + fwords(wm)) * sizeof(uint64_t));
+	if (f == NULL)
+		return NULL;
+	f->ent_mask = em;
+	f->wild_mask = wm;
+	if (filters_walk(z, f, &ents, &wilds) != 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Whether f has taken so many keys since it was sized that it says
+ * "maybe" too often (more than about 5 %). */
+static bool filters_full(const struct zone_filters *f)
+{
+	return f->ent_keys * 8 > (size_t)f->ent_mask + 1 ||
+	       f->wild_keys * 8 > (size_t)f->wild_mask + 1;
+}
+
+bool zone_may_be_ent(const zone_t *z, const uint8_t *key, size_t keylen)
+{
+	const struct zone_filters *f = z->filters;
+	return f == NULL || ftest(f->bits, f->ent_mask, zone_key_hash(key, keylen));
+}
+
+bool zone_may_have_wildcard(const zone_t *z, const uint8_t *key, size_t keylen)
+{
+	const struct zone_filters *f = z->filters;
+	return f == NULL ||
+	       ftest(f->bits + fwords(f->ent_mask), f->wild_mask, zone_key_hash(key, keylen));
+}
+
+static void filters_note_added(zone_t *d, struct zone_filters *f, const uint8_t *key,
+			       size_t keylen);
+
+/* After a change of the draft: the new node's missing ancestors are
+ * empty non-terminals now (up to the first ancestor that has a node: all
+ * above it are nodes or known ENTs already); a deleted node with nodes
+ * below it is one.  Filters that changes filled are rebuilt (sized by
+ * what they hold, so rebuilds get rarer as they grow). */
+static void filters_note(zone_t *d, const uint8_t *key, size_t keylen, bool added)
+{
+	struct zone_filters *f = d->filters;
+	if (f == NULL)
+		return;
+	if (!added) {
+		const zone_node_t *ge = zone_find_ge(d, key, keylen);
+		if (ge != NULL && ge->keylen > keylen && memcmp(ge->data, key, keylen) == 0)
+			filter_add_ent(f, key, keylen);
+	} else {
+		filters_note_added(d, f, key, keylen);
+	}
+	if (filters_full(f)) {
+		free(f);
+		d->filters = filters_build(d);
+	}
+}
+
+static void filters_note_added(zone_t *d, struct zone_filters *f, const uint8_t *key,
+			       size_t keylen)
+{
+	if (key_is_wild(key, keylen))
+		filter_add_wild(f, key, keylen - 2);
+	for (size_t p = keylen - 1; p >= d->origin_keylen && p > 0; p--) {
+		if (key[p - 1] != 0)
+			continue;
+		if (zone_find_key(d, key, p) != NULL)
+			break;
+		filter_add_ent(f, key, p);
+	}
 }
 
 /* ---- versions ---- */
@@ -736,6 +933,7 @@ zone_t *zone_from_sorted(const uint8_t *origin, zone_node_t **nodes, size_t n, a
 	arena_init(arena, arena->chunk_size); /* taken over */
 	z->store = store;
 	z->hidx = hidx_build(z->root, n); /* NULL: lookups use the treap */
+	z->filters = filters_build(z);     /* NULL: every answer "maybe" */
 	find_serial(z);
 	return z;
 }
@@ -760,7 +958,15 @@ zone_t *zone_clone(const zone_t *z)
 		/* given up before (ENOMEM or crowding): try again */
 		c->hidx = hidx_build(z->root, z->nodes);
 	}
+	c->filters = NULL;
+	if (z->filters != NULL && !filters_full(z->filters)) {
+		c->filters = malloc(filters_size(z->filters));
+		if (c->filters != NULL)
+			memcpy(c->filters, z->filters, filters_size(z->filters));
+	}
 	c->root = ref(z->root);
+	if (c->filters == NULL)
+		c->filters = filters_build(c); /* full, or given up: exact again */
 	if (c->store != NULL)
 		c->store->refs++;
 	return c;
@@ -771,6 +977,7 @@ void zone_free(zone_t *z)
 	if (z == NULL)
 		return;
 	hidx_free(z->hidx);
+	free(z->filters);
 	unref(z->root);
 	if (z->store != NULL && --z->store->refs == 0) {
 		arena_free(&z->store->arena);
@@ -915,6 +1122,8 @@ int zone_set_node(zone_t *draft, const uint8_t *key, size_t keylen, zone_node_t 
 	free(created.v);
 	unref(draft->root); /* may free old, so counted before */
 	draft->root = root;
+	if (old == NULL || node == NULL)
+		filters_note(draft, key, keylen, node != NULL);
 	/* any change may have path-copied the apex node */
 	find_serial(draft);
 	return 0;

@@ -31,6 +31,7 @@ typedef struct zone_node zone_node_t;
 typedef struct zone zone_t;
 typedef struct zone_store zone_store_t;
 struct zone_hidx;
+struct zone_filters;
 
 /*
  * What makes RRs one RRset: owner, type, and for RRSIG also the covered
@@ -77,6 +78,8 @@ struct zone {
 	zone_store_t *store;  /* arena of the bulk-loaded nodes, shared */
 	struct zone_hidx *hidx; /* exact-match index of this version (NULL:
 				   none, lookups descend the treap) */
+	struct zone_filters *filters; /* may-be-ENT / may-have-wildcard (NULL:
+					 none: every answer is "maybe") */
 	uint8_t origin[NAME_MAXLEN];
 	uint8_t origin_key[NAME_KEY_MAXLEN];
 	size_t origin_keylen;
@@ -106,6 +109,16 @@ bool zone_node_rrset(const zone_node_t *n, uint16_t type, zone_rrset_t *out);
 /* Exact lookup by name or by lookup key; NULL when there is no node. */
 const zone_node_t *zone_find(const zone_t *z, const uint8_t *name);
 const zone_node_t *zone_find_key(const zone_t *z, const uint8_t *key, size_t keylen);
+
+/*
+ * Filters that spare the ordered (treap) searches of a negative answer.
+ * false is certain; true means "maybe" and the caller looks.
+ * zone_may_be_ent: whether the name of key (no node of its own) may have
+ * nodes below it (an empty non-terminal).  zone_may_have_wildcard: whether
+ * "*.<name of key>" may have a node.
+ */
+bool zone_may_be_ent(const zone_t *z, const uint8_t *key, size_t keylen);
+bool zone_may_have_wildcard(const zone_t *z, const uint8_t *key, size_t keylen);
 
 /* The node with the largest key < key (predecessor, for NSEC), or NULL. */
 const zone_node_t *zone_find_prev(const zone_t *z, const uint8_t *key, size_t keylen);

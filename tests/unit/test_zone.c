@@ -326,6 +326,38 @@ static void check_index(const zone_t *z)
 	assert_int_equal(count, z->nodes);
 }
 
+/* The negative-answer filters never say "no" wrongly: every empty
+ * non-terminal (a missing ancestor of a node) may be one, every wildcard's
+ * parent may have one; and they do rule out most names that are neither. */
+static void check_filters(const zone_t *z)
+{
+	assert_non_null(z->filters);
+	zone_iter_t it;
+	zone_iter_init(&it, z);
+	const zone_node_t *n;
+	size_t probes = 0, ruled_out = 0;
+	uint8_t k[NAME_KEY_MAXLEN + 4];
+	while ((n = zone_iter_next(&it)) != NULL) {
+		for (size_t p = z->origin_keylen; p < n->keylen; p++)
+			if (p > 0 && n->data[p - 1] == 0 && zone_find_key(z, n->data, p) == NULL)
+				assert_true(zone_may_be_ent(z, n->data, p));
+		size_t l = n->keylen;
+		if (l >= 2 && n->data[l - 2] == '*' && (l == 2 || n->data[l - 3] == 0))
+			assert_true(zone_may_have_wildcard(z, n->data, l - 2));
+		/* a child label no node has: neither a node nor an ENT */
+		memcpy(k, n->data, l);
+		memcpy(k + l, "zq", 3);
+		const zone_node_t *ge = zone_find_ge(z, k, l + 3);
+		if (ge != NULL && ge->keylen > l + 3 && memcmp(ge->data, k, l + 3) == 0)
+			continue; /* it is an ENT after all */
+		probes++;
+		ruled_out += !zone_may_be_ent(z, k, l + 3) && !zone_may_have_wildcard(z, k, l + 3);
+	}
+	assert_int_equal(it.err, 0);
+	zone_iter_free(&it);
+	assert_true(ruled_out * 10 >= probes * 8);
+}
+
 /* ---- changesets ---- */
 
 static zone_t *random_zone(unsigned seed, unsigned n, uint32_t serial)
@@ -384,6 +416,8 @@ static void test_diff_apply(void **state)
 		assert_int_equal(check_tree(c->root, NULL, NULL), c->nodes);
 		check_index(c);
 		check_index(a);
+		check_filters(c);
+		check_filters(a);
 		/* the new version is the shape a fresh load gives */
 		zone_free(a);
 		assert_same(c, b);
@@ -421,6 +455,7 @@ static void test_index_versions(void **state)
 		assert_same(v[i], b);
 		check_index(v[i]);
 		check_index(v[i - 1]);
+		check_filters(v[i]);
 		zone_free(b);
 	}
 	srand(seed);
@@ -449,7 +484,7 @@ static void test_index_set_node(void **state)
 	char owner[32];
 	uint8_t a4[4] = {192, 0, 2, 1};
 	for (int i = 0; i < 5000; i++) {
-		snprintf(owner, sizeof(owner), "n%d", i);
+		snprintf(owner, sizeof(owner), i % 10 == 3 ? "*.w%d.x" : "n%d", i);
 		N(owner, n);
 		size_t kl = name_to_key(n, key);
 		zone_rr_data_t rr = {RRTYPE_A, 300, 4, a4};
@@ -466,11 +501,17 @@ static void test_index_set_node(void **state)
 		if (i % 1000 == 999) {
 			check_index(d);
 			check_index(z);
+			check_filters(d);
 		}
 	}
 	check_index(d);
+	check_filters(d);
 	zone_free(z);
 	check_index(d);
+	/* a copy rebuilds filters that changes filled */
+	zone_t *d2 = zone_clone(d);
+	check_filters(d2);
+	zone_free(d2);
 	zone_free(d);
 }
 

@@ -313,6 +313,9 @@ static int target_start(notify_t *n, const conf_zone_t *zc, const zone_t *z,
 		return rc;
 	}
 	target_send(t);
+	/* the loop's clock is stale after a reload that held the loop for
+	 * seconds: without this the first retry would go out at once */
+	uv_update_time(n->loop);
 	uv_timer_start(&t->timer, target_on_timer, NOTIFY_FIRST_MS, 0);
 	return 0;
 }

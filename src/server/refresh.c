@@ -83,6 +83,15 @@ typedef struct rzone {
 	bool startup_check; /* the running refresh is the start-up SOA check */
 	bool running_axfr;  /* the running one is */
 	pthread_t thread;
+	/* the copy on disk, written after the new version is published (a
+	 * transfer is served as soon as it is checked and journaled; a crash
+	 * before the write leaves the older copy, whose serial the journal
+	 * does not continue: served, then refreshed) */
+	pthread_t writer;
+	bool writing;       /* a writer thread runs */
+	bool write_again;   /* a newer version came meanwhile */
+	atomic_bool written; /* the writer finished: join it */
+	zone_t *wzone;      /* the version it writes (held) */
 	zone_t *cur; /* the worker's clone of the served version */
 	xfrin_res_t res;
 	const char *peer_ok; /* text of the last primary that answered */
@@ -248,16 +257,69 @@ static void *worker_main(void *arg)
 	if (rc < 0)
 		snprintf(z->res.error, sizeof(z->res.error), "%s",
 		         errors[0] ? errors : "no primary");
-	if (rc == 0 && z->res.zone != NULL) {
-		journal_transfer(z);
-		int wr = xfrin_zone_write(z->res.zone, zc->path);
-		if (wr < 0)
-			log_error("zone %s: cannot write %s: %s (serving serial %u anyway)",
-			          z->dz->name, zc->path, err_str(wr), z->res.zone->serial);
-	}
+	if (rc == 0 && z->res.zone != NULL)
+		journal_transfer(z); /* before it is published; the copy after */
 	atomic_store(&z->done, true);
 	uv_async_send(&z->r->async);
 	return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+	rzone_t *z = arg;
+	int wr = xfrin_zone_write(z->wzone, z->dz->conf->path);
+	if (wr < 0)
+		log_error("zone %s: cannot write %s: %s (serving serial %u anyway)", z->dz->name,
+		          z->dz->conf->path, err_str(wr), z->wzone->serial);
+	atomic_store(&z->written, true);
+	uv_async_send(&z->r->async);
+	return NULL;
+}
+
+/* Writes the served version to the copy on disk in a thread of its own
+ * (one at a time per zone; the newest version wins). */
+static void start_write(rzone_t *z)
+{
+	daemon_t *d = z->r->d;
+	if (z->writing) {
+		z->write_again = true;
+		return;
+	}
+	if (z->dz->zone == NULL)
+		return;
+	z->wzone = daemon_zone_hold(d, z->dz->zone);
+	if (z->wzone == NULL) {
+		log_error("zone %s: out of memory: the copy on disk is not written", z->dz->name);
+		return;
+	}
+	atomic_store(&z->written, false);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&z->writer, NULL, writer_main, z);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		/* no thread: write here, the transfer is published already */
+		log_warning("zone %s: cannot start the writer (%s): writing now", z->dz->name,
+		            strerror(rc));
+		writer_main(z);
+		daemon_zone_release(d, z->wzone);
+		z->wzone = NULL;
+		return;
+	}
+	z->writing = true;
+}
+
+static void end_write(rzone_t *z)
+{
+	pthread_join(z->writer, NULL);
+	daemon_zone_release(z->r->d, z->wzone);
+	z->wzone = NULL;
+	z->writing = false;
+	if (z->write_again) {
+		z->write_again = false;
+		start_write(z);
+	}
 }
 
 static void on_timer(uv_timer_t *t);
@@ -333,9 +395,11 @@ static void finish(rzone_t *z)
 			else
 				log_info("zone %s: serving serial %u%s", z->dz->name,
 				         z->dz->zone->serial, was ? " (no longer expired)" : "");
-			/* published: tell our own secondaries (RFC 1996 §3.1) */
+			/* published: tell our own secondaries (RFC 1996 §3.1),
+			 * then keep the copy */
 			if (rc == 0)
 				notify_zone(d->notify, z->dz->conf, z->dz->zone);
+			start_write(z);
 		} else {
 			set_expired(z, false);
 		}
@@ -378,6 +442,8 @@ static void on_async(uv_async_t *a)
 	struct refresh *r = a->data;
 	for (size_t i = 0; i < r->n; i++) {
 		rzone_t *z = &r->z[i];
+		if (z->writing && atomic_load(&z->written))
+			end_write(z);
 		if (z->busy && atomic_load(&z->done)) {
 			finish(z);
 			continue;
@@ -533,6 +599,10 @@ void refresh_stop(refresh_t *r)
 			daemon_zone_release(r->d, z->res.zone);
 			xfrin_res_clear(&z->res);
 		}
+		/* a copy being written is finished (a clean stop leaves it
+		 * current); a newer one waiting is written now */
+		while (z->writing)
+			end_write(z);
 		uv_timer_stop(&z->timer);
 		uv_timer_stop(&z->expire);
 		uv_close((uv_handle_t *)&z->timer, NULL);

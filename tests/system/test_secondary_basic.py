@@ -1,8 +1,9 @@
 """role: secondary — nsfleetd primary to nsfleetd secondary: initial AXFR,
 NOTIFY, a new serial; a restart serves the copy at once; ctl status."""
 
-import signal
 import shutil
+import signal
+import time
 
 import dns.rcode
 import pytest
@@ -84,6 +85,29 @@ def test_restart_serves_copy_without_primary(start_server, nsfleetd_bin, tmp_pat
     assert s2.soa_serial() == 2024010101
     assert s2.query("www.example.com.", "A").answer == want
     assert "kind=AXFR" not in s2.log()
+    s2.wait_log(r"loaded the copy in .*serial 2024010101")
+
+
+def test_copy_written_after_publish(start_server, nsfleetd_bin, tmp_path, secondaries):
+    """The transfer is served first and the copy on disk written after it;
+    the copy is there without a clean stop (kill -9), and a restart serves
+    it at once."""
+    p = start_server(extra=["--allow-transfer", "127.0.0.0/8"], v6=False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries)
+    wait_serial(s, 2024010101)
+    copy = tmp_path / "secondary-storage" / "example.com.zone"
+    deadline = time.monotonic() + 30
+    while not (copy.exists() and "serial 2024010101" in copy.read_text()):
+        assert time.monotonic() < deadline, "the copy was not written"
+        time.sleep(0.05)
+    s.signal(signal.SIGKILL)
+    s.proc.wait(timeout=10)
+    secondaries.remove(s)  # killed on purpose: not a clean stop to check
+    s.kill()
+    p.stop()
+    s2 = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries,
+                         port=s.port)
+    assert s2.soa_serial() == 2024010101
     s2.wait_log(r"loaded the copy in .*serial 2024010101")
 
 

@@ -94,8 +94,8 @@ typedef struct {
 
 /*
  * Writes a small SVG timeline: per bucket_ms, the success rate (line,
- * left axis 0-100 %) and the p50 latency of answered queries (line, right
- * axis, log-free linear up to the largest), fault windows shaded, events
+ * left axis 0-100 %) and the p99 latency of answered queries (line, right
+ * axis, linear up to the largest: the failover's slow answers show), fault windows shaded, events
  * as ticks with their text in <title>.  Text is XML-escaped.  0, or -errno
  * of a write error.
  */

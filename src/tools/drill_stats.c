@@ -203,11 +203,11 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 		bucket_ms = tmax / 3999;
 		nb = 4000;
 	}
-	double *rate = calloc(nb, sizeof(double)), *p50 = calloc(nb, sizeof(double));
+	double *rate = calloc(nb, sizeof(double)), *p99 = calloc(nb, sizeof(double));
 	size_t *cnt = calloc(nb, sizeof(size_t));
 	double *lat = malloc((n ? n : 1) * sizeof(double));
-	if (rate == NULL || p50 == NULL || cnt == NULL || lat == NULL) {
-		free(rate), free(p50), free(cnt), free(lat);
+	if (rate == NULL || p99 == NULL || cnt == NULL || lat == NULL) {
+		free(rate), free(p99), free(cnt), free(lat);
 		return -ENOMEM;
 	}
 	double latmax = 1;
@@ -222,9 +222,9 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 				lat[nl++] = s[i].lat;
 		}
 		rate[b] = cnt[b] ? 100.0 * (double)ok / (double)cnt[b] : -1;
-		p50[b] = nl ? drill_quantile(lat, nl, 0.5) : -1;
-		if (p50[b] > latmax)
-			latmax = p50[b];
+		p99[b] = nl ? drill_quantile(lat, nl, 0.99) : -1;
+		if (p99[b] > latmax)
+			latmax = p99[b];
 	}
 	free(lat);
 	const double xs = (double)(PLOT_X1 - PLOT_X0) / tmax;
@@ -251,7 +251,7 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 	    out,
 	    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n",
 	    PLOT_X0, PLOT_Y0, PLOT_X1 - PLOT_X0, PLOT_Y1 - PLOT_Y0);
-	/* axes: success 0-100 % left, p50 latency right, time below */
+	/* axes: success 0-100 % left, p99 latency right, time below */
 	fprintf(out,
 	        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#1a7f37\">100%%</text>\n"
 	        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#1a7f37\">0%%</text>\n"
@@ -260,13 +260,13 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 	        "<text x=\"%d\" y=\"%d\">0 s</text>\n"
 	        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f s</text>\n"
 	        "<text x=\"%d\" y=\"%d\" fill=\"#1a7f37\">success rate</text>\n"
-	        "<text x=\"%d\" y=\"%d\" fill=\"#0550ae\">p50 latency</text>\n"
+	        "<text x=\"%d\" y=\"%d\" fill=\"#0550ae\">p99 latency</text>\n"
 	        "<text x=\"%d\" y=\"%d\" fill=\"#b42318\">fault</text>\n",
 	        PLOT_X0 - 4, PLOT_Y0 + 4, PLOT_X0 - 4, PLOT_Y1, PLOT_X1 + 4, PLOT_Y0 + 4, latmax,
 	        PLOT_X1 + 4, PLOT_Y1, PLOT_X0, PLOT_Y1 + 14, PLOT_X1, PLOT_Y1 + 14, tmax / 1000.0,
 	        PLOT_X0, SVG_H - 12, PLOT_X0 + 110, SVG_H - 12, PLOT_X0 + 220, SVG_H - 12);
 	for (int line = 0; line < 2; line++) {
-		const double *v = line == 0 ? rate : p50;
+		const double *v = line == 0 ? rate : p99;
 		double scale = line == 0 ? 100.0 : latmax;
 		bool open = false;
 		for (size_t b = 0; b < nb; b++) {
@@ -295,6 +295,6 @@ int drill_svg_write(FILE *out, const char *title, const drill_sample_t *s, size_
 	}
 #undef X
 	fprintf(out, "</svg>\n");
-	free(rate), free(p50), free(cnt);
+	free(rate), free(p99), free(cnt);
 	return ferror(out) ? -EIO : 0;
 }

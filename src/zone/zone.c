@@ -510,6 +510,30 @@ static bool hidx_del(struct zone_hidx **xp, const uint8_t *key, size_t keylen)
 	return true;
 }
 
+/* An index of the nodes nodes[0..n) (a bulk load's, in arena order: read
+ * in sequence, each slot prefetched a few nodes ahead), or NULL on
+ * ENOMEM or crowding. */
+static struct zone_hidx *hidx_build_array(zone_node_t *const *nodes, size_t n)
+{
+	struct zone_hidx *x = hidx_new(n);
+	if (x == NULL)
+		return NULL;
+	uint32_t mask = (1u << x->slot_bits) - 1;
+	for (size_t i = 0; i < n; i++) {
+		if (i + 8 < n) {
+			uint32_t h = nodes[i + 8]->prio;
+			__builtin_prefetch(&hidx_page(x, h)->slot[h & mask], 1);
+		}
+		if (hpage_put(hidx_page(x, nodes[i]->prio), x->slot_bits, nodes[i]->prio,
+			      nodes[i]) < 0) {
+			hidx_free(x);
+			return NULL;
+		}
+		x->count++;
+	}
+	return x;
+}
+
 /* An index of every node of the tree t (n nodes), or NULL on ENOMEM or
  * crowding. */
 static struct zone_hidx *hidx_build(const zone_node_t *t, size_t n)
@@ -749,19 +773,21 @@ static bool key_is_wild(const uint8_t *key, size_t len)
 	return len >= 2 && key[len - 2] == '*' && key[len - 1] == 0 && (len == 2 || key[len - 3] == 0);
 }
 
-/* One pass over the tree in order: the empty non-terminals between each
- * node and its nearest ancestor node (kept on a stack: in canonical
- * order a node's descendants follow it), and the wildcards.  With f NULL
- * only counts. */
-static int filters_walk(const zone_t *z, struct zone_filters *f, size_t *ents, size_t *wilds)
+/* One pass over the nodes in order (nodes[0..n), or the tree's when
+ * nodes is NULL): the empty non-terminals between each node and its
+ * nearest ancestor node (kept on a stack: in canonical order a node's
+ * descendants follow it), and the wildcards.  With f NULL only counts. */
+static int filters_walk(const zone_t *z, zone_node_t *const *nodes, size_t nn,
+			struct zone_filters *f, size_t *ents, size_t *wilds)
 {
 	zone_iter_t it;
-	zone_iter_init(&it, z);
+	if (nodes == NULL)
+		zone_iter_init(&it, z);
 	const zone_node_t *stack[NAME_MAXLABELS + 1];
-	size_t depth = 0;
+	size_t depth = 0, i = 0;
 	*ents = *wilds = 0;
 	const zone_node_t *n;
-	while ((n = zone_iter_next(&it)) != NULL) {
+	while ((n = nodes ? (i < nn ? nodes[i++] : NULL) : zone_iter_next(&it)) != NULL) {
 		const uint8_t *k = n->data;
 		size_t len = n->keylen;
 		while (depth > 0 && !(stack[depth - 1]->keylen < len &&
@@ -786,16 +812,19 @@ static int filters_walk(const zone_t *z, struct zone_filters *f, size_t *ents, s
 		if (depth < NAME_MAXLABELS + 1)
 			stack[depth++] = n;
 	}
+	if (nodes != NULL)
+		return 0;
 	int err = it.err;
 	zone_iter_free(&it);
 	return err;
 }
 
-/* Filters of z's tree, or NULL (ENOMEM: every answer is "maybe"). */
-static struct zone_filters *filters_build(const zone_t *z)
+/* Filters of z (its nodes in order in nodes[0..n), or its tree's when
+ * nodes is NULL), or NULL (ENOMEM: every answer is "maybe"). */
+static struct zone_filters *filters_build(const zone_t *z, zone_node_t *const *nodes, size_t n)
 {
 	size_t ents, wilds;
-	if (filters_walk(z, NULL, &ents, &wilds) != 0)
+	if (filters_walk(z, nodes, n, NULL, &ents, &wilds) != 0)
 		return NULL;
 	uint32_t em = fmask(ents, 4096), wm = fmask(wilds, 256);
 	struct zone_filters *f =
@@ -804,7 +833,7 @@ static struct zone_filters *filters_build(const zone_t *z)
 		return NULL;
 	f->ent_mask = em;
 	f->wild_mask = wm;
-	if (filters_walk(z, f, &ents, &wilds) != 0) {
+	if (filters_walk(z, nodes, n, f, &ents, &wilds) != 0) {
 		free(f);
 		return NULL;
 	}
@@ -854,7 +883,7 @@ static void filters_note(zone_t *d, const uint8_t *key, size_t keylen, bool adde
 	}
 	if (filters_full(f)) {
 		free(f);
-		d->filters = filters_build(d);
+		d->filters = filters_build(d, NULL, 0);
 	}
 }
 
@@ -932,8 +961,8 @@ zone_t *zone_from_sorted(const uint8_t *origin, zone_node_t **nodes, size_t n, a
 	store->refs = 1;
 	arena_init(arena, arena->chunk_size); /* taken over */
 	z->store = store;
-	z->hidx = hidx_build(z->root, n); /* NULL: lookups use the treap */
-	z->filters = filters_build(z);     /* NULL: every answer "maybe" */
+	z->hidx = hidx_build_array(nodes, n); /* NULL: lookups use the treap */
+	z->filters = filters_build(z, nodes, n); /* NULL: every answer "maybe" */
 	find_serial(z);
 	return z;
 }
@@ -966,7 +995,7 @@ zone_t *zone_clone(const zone_t *z)
 	}
 	c->root = ref(z->root);
 	if (c->filters == NULL)
-		c->filters = filters_build(c); /* full, or given up: exact again */
+		c->filters = filters_build(c, NULL, 0); /* full, or given up: exact again */
 	if (c->store != NULL)
 		c->store->refs++;
 	return c;

@@ -856,6 +856,18 @@ static void finish_zones(cw_t *w)
 		if (z->role == CONF_ROLE_SECONDARY && z->primaries.n == 0)
 			cw_err(w, role ? role : w->item_node[CS_ZONE][i], CONF_ERROR,
 			       "a secondary zone needs 'primaries'");
+		static const char *const bounds[3] = {"refresh", "retry", "expire"};
+		const unsigned lo[3] = {z->refresh_min, z->retry_min, z->expire_min};
+		const unsigned hi[3] = {z->refresh_max, z->retry_max, z->expire_max};
+		for (int b = 0; b < 3; b++) {
+			if (lo[b] == 0 || hi[b] == 0 || lo[b] <= hi[b])
+				continue; /* 0: the value was wrong, and said so */
+			char name[32];
+			snprintf(name, sizeof(name), "%s-min-interval", bounds[b]);
+			const ynode_t *at = w->vals[CS_ZONE][i * sec->n_opts + (size_t)opt_index(CS_ZONE, name)];
+			cw_err(w, at ? at : w->item_node[CS_ZONE][i], CONF_ERROR,
+			       "%s: %u is above %s-max-interval %u", name, lo[b], bounds[b], hi[b]);
+		}
 	}
 }
 

@@ -142,6 +142,9 @@ typedef struct {
 	conf_serial_policy_t serial_policy; /* default increment */
 	bool notify_ns;                     /* NOTIFY the zone's NS too, default true */
 	unsigned shrink_limit;              /* percent a reload may remove, 0..100, default 50 */
+	/* a secondary's bounds on the SOA timers, seconds (RFC 1035 §3.3.13
+	 * gives the values; these keep them sane), each min <= max */
+	unsigned refresh_min, refresh_max, retry_min, retry_max, expire_min, expire_max;
 	const conf_server_t *server;        /* the conf's server section (its listen
 	                                       addresses: NOTIFY never goes there) */
 } conf_zone_t;

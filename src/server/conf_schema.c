@@ -114,6 +114,20 @@ static const conf_opt_t ZONE[] = {
      "The largest share of the records, in percent, that a reload of a primary zone may "
      "remove; a bigger loss is refused unless forced (`nsfleet ctl reload --force`). 100 "
      "turns the guard off, 0 refuses any loss."},
+    {"refresh-min-interval", CT_INT, 0, 1, 2419200, NULL, 0, "1", NULL, Z(refresh_min), 0,
+     "A secondary refreshes at least this many seconds apart, whatever the SOA REFRESH says "
+     "(as Knot's option of this name)."},
+    {"refresh-max-interval", CT_INT, 0, 1, 2419200, NULL, 0, "2419200", NULL, Z(refresh_max), 0,
+     "A secondary refreshes at most this many seconds apart (28 days by default)."},
+    {"retry-min-interval", CT_INT, 0, 1, 2419200, NULL, 0, "1", NULL, Z(retry_min), 0,
+     "Lower bound, in seconds, of the SOA RETRY a secondary uses after a failed refresh."},
+    {"retry-max-interval", CT_INT, 0, 1, 2419200, NULL, 0, "2419200", NULL, Z(retry_max), 0,
+     "Upper bound, in seconds, of the SOA RETRY."},
+    {"expire-min-interval", CT_INT, 0, 1, 2419200, NULL, 0, "1", NULL, Z(expire_min), 0,
+     "Lower bound, in seconds, of the SOA EXPIRE after which a secondary that reached no "
+     "primary answers SERVFAIL."},
+    {"expire-max-interval", CT_INT, 0, 1, 2419200, NULL, 0, "2419200", NULL, Z(expire_max), 0,
+     "Upper bound, in seconds, of the SOA EXPIRE."},
 };
 #undef Z
 

@@ -145,6 +145,24 @@ static void soa_timers(const zone_t *z, uint32_t *refresh, uint32_t *retry, uint
 	*refresh = clamp(v[0]), *retry = clamp(v[1]), *expire = clamp(v[2]);
 }
 
+static uint32_t bound(uint32_t v, unsigned lo, unsigned hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The SOA timers of the zone's served version within the zone's
+ * configured bounds (refresh-min-interval ...). */
+static void zone_timers(const rzone_t *z, uint32_t *refresh, uint32_t *retry, uint32_t *expire)
+{
+	const conf_zone_t *c = z->dz->conf;
+	soa_timers(z->dz->zone, refresh, retry, expire);
+	if (c->refresh_max == 0)
+		return; /* a conf made without the schema's defaults */
+	*refresh = bound(*refresh, c->refresh_min, c->refresh_max);
+	*retry = bound(*retry, c->retry_min, c->retry_max);
+	*expire = bound(*expire, c->expire_min, c->expire_max);
+}
+
 static void timer_at(uv_timer_t *t, uint64_t when, uv_timer_cb cb)
 {
 	uint64_t now = now_s();
@@ -404,7 +422,7 @@ static void finish(rzone_t *z)
 			set_expired(z, false);
 		}
 		uint32_t refresh, retry, expire;
-		soa_timers(z->dz->zone, &refresh, &retry, &expire);
+		zone_timers(z, &refresh, &retry, &expire);
 		z->t.last_refresh = now;
 		z->t.next_refresh = now + refresh;
 		z->t.expire_at = now + expire;
@@ -419,7 +437,7 @@ static void finish(rzone_t *z)
 		z->state = z->dz->expired ? RS_EXPIRED : RS_IDLE;
 	} else {
 		uint32_t refresh, retry, expire;
-		soa_timers(z->dz->zone, &refresh, &retry, &expire);
+		zone_timers(z, &refresh, &retry, &expire);
 		snprintf(z->error, sizeof(z->error), "%s", z->res.error);
 		if (z->dz->zone == NULL)
 			snprintf(z->dz->error, sizeof(z->dz->error), "no transfer yet: %s",

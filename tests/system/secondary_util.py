@@ -26,10 +26,12 @@ KEY_SECRET = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3RzLTAxMjM0NTY3ODk="  # 36 octets
 
 def write_secondary_conf(path, storage, port, primaries, zone="example.com",
                          key=None, xfr_timeout=None, notify_from="127.0.0.0/8",
-                         notify_key=None, control=None, notify_to=(), serve_from=None):
+                         notify_key=None, control=None, notify_to=(), serve_from=None,
+                         zone_extra=()):
     """primaries: list of (addr, port).  key: (name, secret) used with them.
     notify_to: (addr, port) of our own secondaries (a chain); serve_from: a
-    prefix allowed to transfer from us."""
+    prefix allowed to transfer from us; zone_extra: more option lines of the
+    zone ("key: value")."""
     lines = ["server:", f"  listen: [ \"127.0.0.1@{port}\" ]", f"  storage: \"{storage}\"",
              "  udp-workers: 1", "  tcp-workers: 1"]
     if control:
@@ -61,6 +63,7 @@ def write_secondary_conf(path, storage, port, primaries, zone="example.com",
               f"    acl: [ {', '.join(acls)} ]"]
     if notify_to:
         lines.append("    notify: [ " + ", ".join(f"n{i}" for i in range(len(notify_to))) + " ]")
+    lines += [f"    {x}" for x in zone_extra]
     Path(path).write_text("\n".join(lines) + "\n")
 
 

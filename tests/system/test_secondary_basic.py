@@ -111,6 +111,20 @@ def test_copy_written_after_publish(start_server, nsfleetd_bin, tmp_path, second
     s2.wait_log(r"loaded the copy in .*serial 2024010101")
 
 
+def test_refresh_max_interval_bounds_the_soa(start_server, nsfleetd_bin, tmp_path,
+                                             secondaries):
+    """The example zone's SOA says refresh 7200 s; refresh-max-interval: 1
+    makes the secondary check the primary every second."""
+    p = start_server(extra=["--allow-transfer", "127.0.0.0/8"], v6=False)
+    s = start_secondary(nsfleetd_bin, tmp_path, [("127.0.0.1", p.port)], servers=secondaries,
+                        zone_extra=["refresh-max-interval: 1"])
+    wait_serial(s, 2024010101)
+    deadline = time.monotonic() + 30
+    while s.log().count("result=up-to-date") < 3:
+        assert time.monotonic() < deadline, s.log()
+        time.sleep(0.2)
+
+
 def test_no_copy_not_served(nsfleetd_bin, tmp_path, secondaries):
     from nsfleetd_harness import free_port
     dead = free_port(False)

@@ -241,6 +241,15 @@ static void test_primary_options(void **state)
 	assert_int_equal(c->zone.v[1].shrink_limit, 0);
 	assert_true(c->zone.v[2].notify_ns);
 	assert_int_equal(c->zone.v[2].shrink_limit, 50);
+	/* the SOA timer bounds: defaults keep the SOA's values */
+	assert_int_equal(c->zone.v[2].refresh_min, 1);
+	assert_int_equal(c->zone.v[2].refresh_max, 2419200);
+	assert_int_equal(c->zone.v[2].expire_min, 1);
+	conf_free(c);
+	c = load_ok("zone:\n  - domain: a\n    refresh-max-interval: 60\n    retry-min-interval: 5\n");
+	assert_int_equal(c->zone.v[0].refresh_max, 60);
+	assert_int_equal(c->zone.v[0].retry_min, 5);
+	assert_int_equal(c->zone.v[0].retry_max, 2419200);
 	conf_free(c);
 	/* quick mode: the same defaults, and the server section is known */
 	static const char *const listen[] = {"127.0.0.1@5300"};
@@ -348,6 +357,11 @@ static const struct {
      "shrink-limit: 101 is out of range 0..100"},
     {"zone:\n  - domain: a\n    shrink-limit: 50%\n", 3, 19,
      "shrink-limit: expected an integer, got '50%'"},
+    /* a secondary's bounds on the SOA timers */
+    {"zone:\n  - domain: a\n    refresh-min-interval: 600\n    refresh-max-interval: 60\n", 3,
+     27, "refresh-min-interval: 600 is above refresh-max-interval 60"},
+    {"zone:\n  - domain: a\n    expire-max-interval: 0\n", 3, 26,
+     "expire-max-interval: 0 is out of range 1..2419200"},
     /* names, base64 */
     {"zone:\n  - domain: a..b\n", 2, 13, "domain: bad domain name 'a..b'"},
     {"zone:\n  - domain: "

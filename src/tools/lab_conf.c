@@ -159,40 +159,7 @@ static const lab_opt_t SEC_OPTS[] = {
 
 /* ------------------------------------------------------------- parser */
 
-typedef struct {
-	yaml_document_t *doc;
-	const char *file;
-	char *err;
-	size_t errcap;
-	int rc;
-} lab_parse_t;
-
-__attribute__((format(printf, 3, 4))) static int perr(lab_parse_t *p, const yaml_node_t *n,
-                                                      const char *fmt, ...)
-{
-	if (p->rc != 0)
-		return p->rc;
-	int k = snprintf(p->err, p->errcap, "%s:%lu:%lu: ", p->file,
-	                 n ? (unsigned long)n->start_mark.line + 1 : 1UL,
-	                 n ? (unsigned long)n->start_mark.column + 1 : 1UL);
-	if (k >= 0 && (size_t)k < p->errcap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(p->err + k, p->errcap - (size_t)k, fmt, ap);
-		va_end(ap);
-		/* values are echoed: keep the error one printable line */
-		for (char *c = p->err + k; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-	}
-	p->rc = ERR_SYNTAX;
-	return p->rc;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
+typedef tools_yaml_t lab_parse_t;
 
 static bool is_name_char(char ch)
 {
@@ -231,35 +198,36 @@ static int dname_norm(const char *s, size_t len, char *out)
 static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, void *base)
 {
 	if (v->type != YAML_SCALAR_NODE)
-		return perr(p, v, "'%s' must be a single value", o->key);
-	const char *s = scalar(v);
+		return tools_yaml_err(p, v, "'%s' must be a single value", o->key);
+	const char *s = tools_yaml_scalar(v);
 	size_t len = v->data.scalar.length;
 	if (strlen(s) != len)
-		return perr(p, v, "'%s': NUL in value", o->key);
+		return tools_yaml_err(p, v, "'%s': NUL in value", o->key);
 	char *dst = (char *)base + o->off;
 	switch (o->type) {
 	case LT_LABNAME:
 	case LT_NODENAME:
 		if (len < o->min || len > o->max)
-			return perr(p, v, "'%s' must have %u to %u characters", o->key, o->min,
-			            o->max);
+			return tools_yaml_err(p, v, "'%s' must have %u to %u characters", o->key,
+			                      o->min, o->max);
 		for (size_t i = 0; i < len; i++) {
 			char ch = s[i];
 			bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
 			if (o->type == LT_NODENAME)
 				ok = ok || (ch == '-' && i > 0 && i + 1 < len);
 			if (!ok)
-				return perr(p, v, "'%s': '%s' is not a name (%s)", o->key, s,
-				            o->type == LT_LABNAME ? "a-z 0-9"
-				                                  : "a-z 0-9 and inner '-'");
+				return tools_yaml_err(
+				    p, v, "'%s': '%s' is not a name (%s)", o->key, s,
+				    o->type == LT_LABNAME ? "a-z 0-9" : "a-z 0-9 and inner '-'");
 		}
 		if (o->type == LT_NODENAME && !(s[0] >= 'a' && s[0] <= 'z'))
-			return perr(p, v, "'%s': '%s' must start with a letter", o->key, s);
+			return tools_yaml_err(p, v, "'%s': '%s' must start with a letter", o->key,
+			                      s);
 		memcpy(dst, s, len + 1);
 		return 0;
 	case LT_DNAME:
 		if (dname_norm(s, len, dst) != 0)
-			return perr(
+			return tools_yaml_err(
 			    p, v,
 			    "'%s': '%s' is not a domain name (labels of a-z 0-9 - _, not the "
 			    "root)",
@@ -269,11 +237,11 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 		char *end;
 		errno = 0;
 		if (len == 0 || s[0] < '0' || s[0] > '9')
-			return perr(p, v, "'%s': '%s' is not a number", o->key, s);
+			return tools_yaml_err(p, v, "'%s': '%s' is not a number", o->key, s);
 		unsigned long long x = strtoull(s, &end, 10);
 		if (*end != '\0' || errno != 0 || x < o->min || x > o->max)
-			return perr(p, v, "'%s': '%s' is not a number from %u to %u", o->key, s,
-			            o->min, o->max);
+			return tools_yaml_err(p, v, "'%s': '%s' is not a number from %u to %u",
+			                      o->key, s, o->min, o->max);
 		if (o->size == sizeof(uint32_t))
 			*(uint32_t *)(void *)dst = (uint32_t)x;
 		else
@@ -292,42 +260,44 @@ static int set_opt(lab_parse_t *p, const lab_opt_t *o, const yaml_node_t *v, voi
 				strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
 				strncat(list, o->enums[i], sizeof(list) - strlen(list) - 1);
 			}
-			return perr(p, v, "'%s': '%s' is not one of %s", o->key, s, list);
+			return tools_yaml_err(p, v, "'%s': '%s' is not one of %s", o->key, s, list);
 		}
 	case LT_SUBNET:
 	case LT_IPV4: {
 		char buf[32];
 		struct in_addr a;
 		if (len >= sizeof(buf))
-			return perr(p, v, "'%s': '%s' is not an IPv4 address", o->key, s);
+			return tools_yaml_err(p, v, "'%s': '%s' is not an IPv4 address", o->key, s);
 		memcpy(buf, s, len + 1);
 		if (o->type == LT_SUBNET) {
 			char *slash = strchr(buf, '/');
 			if (slash == NULL || strcmp(slash, "/24") != 0)
-				return perr(p, v, "'%s': '%s' is not a /24 (A.B.C.0/24)", o->key,
-				            s);
+				return tools_yaml_err(p, v, "'%s': '%s' is not a /24 (A.B.C.0/24)",
+				                      o->key, s);
 			*slash = '\0';
 		}
 		if (inet_pton(AF_INET, buf, &a) != 1)
-			return perr(p, v, "'%s': '%s' is not an IPv4 address", o->key, s);
+			return tools_yaml_err(p, v, "'%s': '%s' is not an IPv4 address", o->key, s);
 		uint32_t x = ntohl(a.s_addr);
 		if (o->type == LT_SUBNET) {
 			if ((x & 0xff) != 0)
-				return perr(p, v, "'%s': '%s' has host bits set", o->key, s);
+				return tools_yaml_err(p, v, "'%s': '%s' has host bits set", o->key,
+				                      s);
 			if ((x >> 24) == 127 || (x >> 24) == 0 || (x >> 24) >= 224)
-				return perr(p, v, "'%s': '%s' is loopback, zero or multicast",
-				            o->key, s);
+				return tools_yaml_err(
+				    p, v, "'%s': '%s' is loopback, zero or multicast", o->key, s);
 		}
 		*(uint32_t *)(void *)dst = x;
 		return 0;
 	}
 	case LT_PATH:
 		if (len < o->min || len > o->max || s[0] != '/')
-			return perr(p, v, "'%s': '%s' is not an absolute path", o->key, s);
+			return tools_yaml_err(p, v, "'%s': '%s' is not an absolute path", o->key,
+			                      s);
 		memcpy(dst, s, len + 1);
 		return 0;
 	}
-	return perr(p, v, "internal: type of '%s'", o->key);
+	return tools_yaml_err(p, v, "internal: type of '%s'", o->key);
 }
 
 /* Applies the mapping m to base through the table opts; seen[i] marks the
@@ -336,18 +306,18 @@ static int walk_map(lab_parse_t *p, const yaml_node_t *m, const char *what, cons
                     size_t nopts, void *base, bool *seen)
 {
 	if (m->type != YAML_MAPPING_NODE)
-		return perr(p, m, "%s must be a mapping of options", what);
+		return tools_yaml_err(p, m, "%s must be a mapping of options", what);
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
 	     pr++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
 		if (k == NULL || v == NULL)
-			return perr(p, m, "broken document");
+			return tools_yaml_err(p, m, "broken document");
 		if (k->type != YAML_SCALAR_NODE)
-			return perr(p, k, "a key of %s must be a plain word", what);
+			return tools_yaml_err(p, k, "a key of %s must be a plain word", what);
 		size_t i;
 		for (i = 0; i < nopts; i++)
-			if (strcmp(scalar(k), opts[i].key) == 0)
+			if (strcmp(tools_yaml_scalar(k), opts[i].key) == 0)
 				break;
 		if (i == nopts) {
 			char list[256] = "";
@@ -355,11 +325,12 @@ static int walk_map(lab_parse_t *p, const yaml_node_t *m, const char *what, cons
 				strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
 				strncat(list, opts[j].key, sizeof(list) - strlen(list) - 1);
 			}
-			return perr(p, k, "unknown key '%s' in %s (known: %s)", scalar(k), what,
-			            list);
+			return tools_yaml_err(p, k, "unknown key '%s' in %s (known: %s)",
+			                      tools_yaml_scalar(k), what, list);
 		}
 		if (seen[i])
-			return perr(p, k, "'%s' given twice in %s", scalar(k), what);
+			return tools_yaml_err(p, k, "'%s' given twice in %s", tools_yaml_scalar(k),
+			                      what);
 		seen[i] = true;
 		if (set_opt(p, &opts[i], v, base) != 0)
 			return p->rc;
@@ -396,37 +367,40 @@ static bool reserved_name(const char *s)
 static int walk_secondaries(lab_parse_t *p, const yaml_node_t *l, lab_conf_t *c)
 {
 	if (l->type != YAML_SEQUENCE_NODE)
-		return perr(p, l, "'secondaries' must be a list");
+		return tools_yaml_err(p, l, "'secondaries' must be a list");
 	c->nsec = 0;
 	for (yaml_node_item_t *it = l->data.sequence.items.start; it < l->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *m = yaml_document_get_node(p->doc, *it);
 		if (m == NULL)
-			return perr(p, l, "broken document");
+			return tools_yaml_err(p, l, "broken document");
 		if (c->nsec == LAB_MAX_SECONDARIES)
-			return perr(p, m, "more than %d secondaries", LAB_MAX_SECONDARIES);
+			return tools_yaml_err(p, m, "more than %d secondaries",
+			                      LAB_MAX_SECONDARIES);
 		lab_conf_server_t *s = &c->sec[c->nsec];
 		memset(s, 0, sizeof(*s));
 		bool seen[N(SEC_OPTS)] = {false};
 		if (walk_map(p, m, "a secondary", SEC_OPTS, N(SEC_OPTS), s, seen) != 0)
 			return p->rc;
 		if (!seen[1])
-			return perr(p, m, "a secondary needs 'software'");
+			return tools_yaml_err(p, m, "a secondary needs 'software'");
 		if (!seen[0])
 			strcpy(s->name, SW_NAMES[s->sw]);
 		if (reserved_name(s->name))
-			return perr(p, m,
-			            "secondary name '%s' is reserved (root, parent, resolver, "
-			            "primary, hub)",
-			            s->name);
+			return tools_yaml_err(
+			    p, m,
+			    "secondary name '%s' is reserved (root, parent, resolver, "
+			    "primary, hub)",
+			    s->name);
 		for (size_t j = 0; j < c->nsec; j++)
 			if (strcmp(c->sec[j].name, s->name) == 0)
-				return perr(p, m, "two secondaries named '%s' (give each a 'name')",
-				            s->name);
+				return tools_yaml_err(
+				    p, m, "two secondaries named '%s' (give each a 'name')",
+				    s->name);
 		c->nsec++;
 	}
 	if (c->nsec == 0)
-		return perr(p, l, "'secondaries' is empty: a lab needs at least one");
+		return tools_yaml_err(p, l, "'secondaries' is empty: a lab needs at least one");
 	return 0;
 }
 
@@ -447,29 +421,33 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 	if (root == NULL) {
 		/* an empty file: the defaults */
 	} else if (root->type != YAML_MAPPING_NODE) {
-		perr(&p, root,
-		     "a lab.yaml is a mapping with the sections lab, binaries, secondaries");
+		tools_yaml_err(
+		    &p, root,
+		    "a lab.yaml is a mapping with the sections lab, binaries, secondaries");
 	} else {
 		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 		     p.rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
 			yaml_node_t *k = yaml_document_get_node(&doc, pr->key);
 			yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
 			if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE) {
-				perr(&p, k ? k : root, "a section name must be a plain word");
+				tools_yaml_err(&p, k ? k : root,
+				               "a section name must be a plain word");
 				break;
 			}
-			int which = strcmp(scalar(k), "lab") == 0           ? 0
-			            : strcmp(scalar(k), "binaries") == 0    ? 1
-			            : strcmp(scalar(k), "secondaries") == 0 ? 2
-			                                                    : -1;
+			int which = strcmp(tools_yaml_scalar(k), "lab") == 0           ? 0
+			            : strcmp(tools_yaml_scalar(k), "binaries") == 0    ? 1
+			            : strcmp(tools_yaml_scalar(k), "secondaries") == 0 ? 2
+			                                                               : -1;
 			if (which < 0) {
-				perr(&p, k,
-				     "unknown section '%s' (known: lab, binaries, secondaries)",
-				     scalar(k));
+				tools_yaml_err(
+				    &p, k,
+				    "unknown section '%s' (known: lab, binaries, secondaries)",
+				    tools_yaml_scalar(k));
 				break;
 			}
 			if (seen_sec[which]) {
-				perr(&p, k, "section '%s' given twice", scalar(k));
+				tools_yaml_err(&p, k, "section '%s' given twice",
+				               tools_yaml_scalar(k));
 				break;
 			}
 			seen_sec[which] = true;
@@ -486,7 +464,8 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 		size_t zl = strlen(c->zone), pl = strlen(c->parent);
 		if (zl <= pl + 1 || strcmp(c->zone + zl - pl, c->parent) != 0 ||
 		    c->zone[zl - pl - 1] != '.')
-			perr(&p, root, "zone '%s' is not below parent '%s'", c->zone, c->parent);
+			tools_yaml_err(&p, root, "zone '%s' is not below parent '%s'", c->zone,
+			               c->parent);
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&yp);

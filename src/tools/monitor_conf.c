@@ -139,53 +139,20 @@ void mon_conf_reference(FILE *out)
 
 /* ------------------------------------------------------------- parser */
 
-typedef struct {
-	yaml_document_t *doc;
-	const char *file;
-	char *err;
-	size_t errcap;
-	int rc;
-} mon_parse_t;
-
-__attribute__((format(printf, 3, 4))) static int perr(mon_parse_t *p, const yaml_node_t *n,
-                                                      const char *fmt, ...)
-{
-	if (p->rc != 0)
-		return p->rc;
-	int k = snprintf(p->err, p->errcap, "%s:%lu:%lu: ", p->file,
-	                 n ? (unsigned long)n->start_mark.line + 1 : 1UL,
-	                 n ? (unsigned long)n->start_mark.column + 1 : 1UL);
-	if (k >= 0 && (size_t)k < p->errcap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(p->err + k, p->errcap - (size_t)k, fmt, ap);
-		va_end(ap);
-	}
-	/* one line whatever the values quoted in it hold */
-	for (char *e = p->err; p->errcap && *e; e++)
-		if ((unsigned char)*e < 0x20 || *e == 0x7f)
-			*e = '?';
-	p->rc = ERR_SYNTAX;
-	return p->rc;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
+typedef tools_yaml_t mon_parse_t;
 
 /* A scalar without NUL inside, else an error at it. */
 static const char *text_of(mon_parse_t *p, const yaml_node_t *v, const char *key)
 {
 	if (v->type != YAML_SCALAR_NODE) {
-		perr(p, v, "'%s' must be a single value", key);
+		tools_yaml_err(p, v, "'%s' must be a single value", key);
 		return NULL;
 	}
-	if (strlen(scalar(v)) != v->data.scalar.length) {
-		perr(p, v, "'%s': NUL in value", key);
+	if (strlen(tools_yaml_scalar(v)) != v->data.scalar.length) {
+		tools_yaml_err(p, v, "'%s': NUL in value", key);
 		return NULL;
 	}
-	return scalar(v);
+	return tools_yaml_scalar(v);
 }
 
 static int parse_seconds(const char *s, double *out)
@@ -223,27 +190,27 @@ static int set_argv(mon_parse_t *p, const mon_opt_t *o, const yaml_node_t *v, mo
 		     it < v->data.sequence.items.top; it++) {
 			yaml_node_t *e = yaml_document_get_node(p->doc, *it);
 			if (e == NULL)
-				return perr(p, v, "broken document");
+				return tools_yaml_err(p, v, "broken document");
 			if (n == MON_HOOK_ARGS)
-				return perr(p, e, "'%s': more than %d words", o->key,
-				            MON_HOOK_ARGS);
+				return tools_yaml_err(p, e, "'%s': more than %d words", o->key,
+				                      MON_HOOK_ARGS);
 			items[n++] = e;
 		}
 	} else {
-		return perr(p, v, "'%s' must be a program path or a list [ program, arg, ... ]",
-		            o->key);
+		return tools_yaml_err(
+		    p, v, "'%s' must be a program path or a list [ program, arg, ... ]", o->key);
 	}
 	if (n == 0)
-		return perr(p, v, "'%s' is an empty list", o->key);
+		return tools_yaml_err(p, v, "'%s' is an empty list", o->key);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = text_of(p, items[i], o->key);
 		if (s == NULL)
 			return p->rc;
 		if (i == 0 && s[0] == '\0')
-			return perr(p, items[i], "'%s': the program is empty", o->key);
+			return tools_yaml_err(p, items[i], "'%s': the program is empty", o->key);
 	}
 	for (size_t i = 0; i < n; i++) {
-		c->hook[i] = strdup(scalar(items[i]));
+		c->hook[i] = strdup(tools_yaml_scalar(items[i]));
 		if (c->hook[i] == NULL)
 			return p->rc = -ENOMEM;
 	}
@@ -262,12 +229,12 @@ static int set_opt(mon_parse_t *p, const mon_opt_t *o, const yaml_node_t *v, mon
 	case MT_SECONDS: {
 		double x;
 		if (parse_seconds(s, &x) != 0)
-			return perr(p, v,
-			            "'%s': '%s' is not a duration (a number with s, m, h or d)",
-			            o->key, s);
+			return tools_yaml_err(
+			    p, v, "'%s': '%s' is not a duration (a number with s, m, h or d)",
+			    o->key, s);
 		if (x < o->min || x > o->max)
-			return perr(p, v, "'%s': %s is out of range (%g to %g seconds)", o->key, s,
-			            o->min, o->max);
+			return tools_yaml_err(p, v, "'%s': %s is out of range (%g to %g seconds)",
+			                      o->key, s, o->min, o->max);
 		memcpy(dst, &x, sizeof(x));
 		return 0;
 	}
@@ -275,11 +242,11 @@ static int set_opt(mon_parse_t *p, const mon_opt_t *o, const yaml_node_t *v, mon
 		char *end;
 		errno = 0;
 		if (s[0] < '0' || s[0] > '9')
-			return perr(p, v, "'%s': '%s' is not a number", o->key, s);
+			return tools_yaml_err(p, v, "'%s': '%s' is not a number", o->key, s);
 		unsigned long long x = strtoull(s, &end, 10);
 		if (*end || errno || (double)x < o->min || (double)x > o->max)
-			return perr(p, v, "'%s': '%s' is not a number from %g to %g", o->key, s,
-			            o->min, o->max);
+			return tools_yaml_err(p, v, "'%s': '%s' is not a number from %g to %g",
+			                      o->key, s, o->min, o->max);
 		unsigned u = (unsigned)x;
 		memcpy(dst, &u, sizeof(u));
 		return 0;
@@ -297,19 +264,20 @@ static int set_opt(mon_parse_t *p, const mon_opt_t *o, const yaml_node_t *v, mon
 				return 0;
 			}
 		}
-		return perr(p, v, "'%s': '%s' is not true or false", o->key, s);
+		return tools_yaml_err(p, v, "'%s': '%s' is not true or false", o->key, s);
 	}
 	case MT_LISTEN:
 		if (strlen(s) >= MON_ADDR_MAX || mon_addr_parse(s, 0, &c->listen_addr) != 0 ||
 		    (strchr(s, '#') == NULL && strchr(s, '@') == NULL))
-			return perr(p, v, "'%s': '%s' is not ADDR#PORT (an IP address and a port)",
-			            o->key, s);
+			return tools_yaml_err(
+			    p, v, "'%s': '%s' is not ADDR#PORT (an IP address and a port)", o->key,
+			    s);
 		memcpy(dst, s, strlen(s) + 1);
 		return 0;
 	case MT_ARGV:
 		break;
 	}
-	return perr(p, v, "internal: type of '%s'", o->key);
+	return tools_yaml_err(p, v, "internal: type of '%s'", o->key);
 }
 
 /* Walks mapping m calling fn(key index, value) for keys of names[]:
@@ -318,18 +286,18 @@ static int walk_keys(mon_parse_t *p, const yaml_node_t *m, const char *what,
                      const char *const *names, size_t n, const yaml_node_t **vals)
 {
 	if (m->type != YAML_MAPPING_NODE)
-		return perr(p, m, "%s must be a mapping of options", what);
+		return tools_yaml_err(p, m, "%s must be a mapping of options", what);
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
 	     pr++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
 		if (k == NULL || v == NULL)
-			return perr(p, m, "broken document");
+			return tools_yaml_err(p, m, "broken document");
 		if (k->type != YAML_SCALAR_NODE)
-			return perr(p, k, "a key of %s must be a plain word", what);
+			return tools_yaml_err(p, k, "a key of %s must be a plain word", what);
 		size_t i;
 		for (i = 0; i < n; i++)
-			if (strcmp(scalar(k), names[i]) == 0)
+			if (strcmp(tools_yaml_scalar(k), names[i]) == 0)
 				break;
 		if (i == n) {
 			char list[256] = "";
@@ -337,11 +305,12 @@ static int walk_keys(mon_parse_t *p, const yaml_node_t *m, const char *what,
 				strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
 				strncat(list, names[j], sizeof(list) - strlen(list) - 1);
 			}
-			return perr(p, k, "unknown key '%s' in %s (known: %s)", scalar(k), what,
-			            list);
+			return tools_yaml_err(p, k, "unknown key '%s' in %s (known: %s)",
+			                      tools_yaml_scalar(k), what, list);
 		}
 		if (vals[i])
-			return perr(p, k, "'%s' given twice in %s", scalar(k), what);
+			return tools_yaml_err(p, k, "'%s' given twice in %s", tools_yaml_scalar(k),
+			                      what);
 		vals[i] = v;
 	}
 	return 0;
@@ -379,43 +348,43 @@ static bool ns_name_ok(const char *s)
 static int walk_nameservers(mon_parse_t *p, const yaml_node_t *l, mon_conf_t *c)
 {
 	if (l->type != YAML_SEQUENCE_NODE)
-		return perr(p, l, "'nameserver' must be a list of { name, address }");
+		return tools_yaml_err(p, l, "'nameserver' must be a list of { name, address }");
 	static const char *const keys[] = {"name", "address"};
 	for (yaml_node_item_t *it = l->data.sequence.items.start; it < l->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *m = yaml_document_get_node(p->doc, *it);
 		if (m == NULL)
-			return perr(p, l, "broken document");
+			return tools_yaml_err(p, l, "broken document");
 		if (c->nns == MON_MAX_NS)
-			return perr(p, m, "more than %d nameservers", MON_MAX_NS);
+			return tools_yaml_err(p, m, "more than %d nameservers", MON_MAX_NS);
 		const yaml_node_t *v[2] = {NULL, NULL};
 		if (walk_keys(p, m, "a nameserver", keys, 2, v) != 0)
 			return p->rc;
 		if (v[0] == NULL)
-			return perr(p, m, "a nameserver needs a 'name'");
+			return tools_yaml_err(p, m, "a nameserver needs a 'name'");
 		if (v[1] == NULL)
-			return perr(p, m, "a nameserver needs an 'address'");
+			return tools_yaml_err(p, m, "a nameserver needs an 'address'");
 		const char *name = text_of(p, v[0], "name");
 		if (name == NULL)
 			return p->rc;
 		if (!ns_name_ok(name))
-			return perr(p, v[0],
-			            "'name': '%s' is not a name (1 to %d of a-z A-Z 0-9 . - _)",
-			            name, MON_NAME_MAX - 1);
+			return tools_yaml_err(
+			    p, v[0], "'name': '%s' is not a name (1 to %d of a-z A-Z 0-9 . - _)",
+			    name, MON_NAME_MAX - 1);
 		for (size_t j = 0; j < c->nns; j++)
 			if (strcmp(c->ns[j].name, name) == 0)
-				return perr(p, v[0], "two nameservers named '%s'", name);
+				return tools_yaml_err(p, v[0], "two nameservers named '%s'", name);
 		const char *addr = text_of(p, v[1], "address");
 		if (addr == NULL)
 			return p->rc;
 		mon_ns_t *ns = &c->ns[c->nns];
 		if (strlen(addr) >= MON_ADDR_MAX || mon_addr_parse(addr, 53, &ns->addr) != 0)
-			return perr(p, v[1], "'address': '%s' is not ADDR[#PORT] (an IP address)",
-			            addr);
+			return tools_yaml_err(
+			    p, v[1], "'address': '%s' is not ADDR[#PORT] (an IP address)", addr);
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ns->addr;
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ns->addr;
 		if ((ns->addr.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port) == 0)
-			return perr(p, v[1], "'address': port 0 in '%s'", addr);
+			return tools_yaml_err(p, v[1], "'address': port 0 in '%s'", addr);
 		strcpy(ns->name, name);
 		strcpy(ns->addrtext, addr);
 		c->nns++;
@@ -439,7 +408,7 @@ static int walk_zone(mon_parse_t *p, const yaml_node_t *m, mon_conf_t *c, const 
 	if (walk_keys(p, m, "a zone", keys, 3, v) != 0)
 		return p->rc;
 	if (v[0] == NULL)
-		return perr(p, m, "a zone needs a 'domain'");
+		return tools_yaml_err(p, m, "a zone needs a 'domain'");
 	const char *dom = text_of(p, v[0], "domain");
 	if (dom == NULL)
 		return p->rc;
@@ -449,49 +418,52 @@ static int walk_zone(mon_parse_t *p, const yaml_node_t *m, mon_conf_t *c, const 
 	/* always absolute: a final dot is optional */
 	char tmp[NAME_TEXT_MAXLEN + 2];
 	if (len == 0 || len >= NAME_TEXT_MAXLEN)
-		return perr(p, v[0], "'domain': '%s' is not a domain name", dom);
+		return tools_yaml_err(p, v[0], "'domain': '%s' is not a domain name", dom);
 	memcpy(tmp, dom, len + 1);
 	if (tmp[len - 1] != '.')
 		strcat(tmp, ".");
 	if (strcmp(tmp, "@.") == 0 || name_from_text(tmp, strlen(tmp), NULL, z->name, &wlen) != 0)
-		return perr(p, v[0], "'domain': '%s' is not a domain name", dom);
+		return tools_yaml_err(p, v[0], "'domain': '%s' is not a domain name", dom);
 	name_to_lower(z->name);
 	if (name_to_text(z->name, z->domain, sizeof(z->domain)) < 0)
-		return perr(p, v[0], "'domain': '%s' is not a domain name", dom);
+		return tools_yaml_err(p, v[0], "'domain': '%s' is not a domain name", dom);
 	size_t dl = strlen(z->domain);
 	if (dl > 1)
 		z->domain[dl - 1] = '\0';
 	for (size_t j = 0; j < c->nzones; j++)
 		if (name_equal(c->zone[j].name, z->name))
-			return perr(p, v[0], "zone '%s' given twice", z->domain);
+			return tools_yaml_err(p, v[0], "zone '%s' given twice", z->domain);
 	if (c->nns == 0)
-		return perr(p, nsl ? nsl : m,
-		            "a zone needs nameservers: the 'nameserver' list is "
-		            "missing or empty");
+		return tools_yaml_err(p, nsl ? nsl : m,
+		                      "a zone needs nameservers: the 'nameserver' list is "
+		                      "missing or empty");
 	z->primary = -1;
 	if (v[2]) {
 		if (v[2]->type != YAML_SEQUENCE_NODE)
-			return perr(p, v[2], "'nameservers' must be a list of nameserver names");
+			return tools_yaml_err(p, v[2],
+			                      "'nameservers' must be a list of nameserver names");
 		for (yaml_node_item_t *it = v[2]->data.sequence.items.start;
 		     it < v[2]->data.sequence.items.top; it++) {
 			yaml_node_t *e = yaml_document_get_node(p->doc, *it);
 			if (e == NULL)
-				return perr(p, v[2], "broken document");
+				return tools_yaml_err(p, v[2], "broken document");
 			const char *s = text_of(p, e, "nameservers");
 			if (s == NULL)
 				return p->rc;
 			int k = find_ns(c, s);
 			if (k < 0)
-				return perr(p, e, "'nameservers': no nameserver named '%s'", s);
+				return tools_yaml_err(p, e,
+				                      "'nameservers': no nameserver named '%s'", s);
 			for (size_t j = 0; j < z->nns; j++)
 				if (z->ns[j] == k)
-					return perr(p, e, "'nameservers': '%s' given twice", s);
+					return tools_yaml_err(p, e,
+					                      "'nameservers': '%s' given twice", s);
 			if (z->nns == MON_MAX_NS)
-				return perr(p, e, "'nameservers': too many");
+				return tools_yaml_err(p, e, "'nameservers': too many");
 			z->ns[z->nns++] = (uint16_t)k;
 		}
 		if (z->nns == 0)
-			return perr(p, v[2], "'nameservers' is empty");
+			return tools_yaml_err(p, v[2], "'nameservers' is empty");
 	} else {
 		for (size_t j = 0; j < c->nns; j++)
 			z->ns[z->nns++] = (uint16_t)j;
@@ -502,13 +474,13 @@ static int walk_zone(mon_parse_t *p, const yaml_node_t *m, mon_conf_t *c, const 
 			return p->rc;
 		int k = find_ns(c, s);
 		if (k < 0)
-			return perr(p, v[1], "'primary': no nameserver named '%s'", s);
+			return tools_yaml_err(p, v[1], "'primary': no nameserver named '%s'", s);
 		bool in = false;
 		for (size_t j = 0; j < z->nns; j++)
 			in |= z->ns[j] == k;
 		if (!in)
-			return perr(p, v[1],
-			            "'primary': '%s' is not among the zone's 'nameservers'", s);
+			return tools_yaml_err(
+			    p, v[1], "'primary': '%s' is not among the zone's 'nameservers'", s);
 		z->primary = k;
 	}
 	c->nzones++;
@@ -518,12 +490,13 @@ static int walk_zone(mon_parse_t *p, const yaml_node_t *m, mon_conf_t *c, const 
 static int walk_zones(mon_parse_t *p, const yaml_node_t *l, mon_conf_t *c, const yaml_node_t *nsl)
 {
 	if (l->type != YAML_SEQUENCE_NODE)
-		return perr(p, l, "'zone' must be a list of { domain, primary, nameservers }");
+		return tools_yaml_err(p, l,
+		                      "'zone' must be a list of { domain, primary, nameservers }");
 	size_t n = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
 	if (n > MON_MAX_ZONES)
-		return perr(p, l, "more than %d zones", MON_MAX_ZONES);
+		return tools_yaml_err(p, l, "more than %d zones", MON_MAX_ZONES);
 	if (n == 0)
-		return perr(p, l, "'zone' is empty: name at least one zone");
+		return tools_yaml_err(p, l, "'zone' is empty: name at least one zone");
 	c->zone = calloc(n, sizeof(*c->zone));
 	if (c->zone == NULL)
 		return p->rc = -ENOMEM;
@@ -531,7 +504,7 @@ static int walk_zones(mon_parse_t *p, const yaml_node_t *l, mon_conf_t *c, const
 	     it++) {
 		yaml_node_t *m = yaml_document_get_node(p->doc, *it);
 		if (m == NULL)
-			return perr(p, l, "broken document");
+			return tools_yaml_err(p, l, "broken document");
 		if (walk_zone(p, m, c, nsl) != 0)
 			return p->rc;
 	}
@@ -553,11 +526,12 @@ int mon_conf_parse(mon_conf_t *c, const char *data, size_t len, const char *file
 	static const char *const sections[] = {"monitor", "alert", "nameserver", "zone"};
 	const yaml_node_t *v[4] = {NULL, NULL, NULL, NULL};
 	if (root == NULL) {
-		perr(&p, NULL, "empty file: a monitor config needs 'nameserver' and 'zone'");
+		tools_yaml_err(&p, NULL,
+		               "empty file: a monitor config needs 'nameserver' and 'zone'");
 	} else if (root->type != YAML_MAPPING_NODE) {
-		perr(&p, root,
-		     "a monitor config is a mapping with the sections monitor, alert, "
-		     "nameserver, zone");
+		tools_yaml_err(&p, root,
+		               "a monitor config is a mapping with the sections monitor, alert, "
+		               "nameserver, zone");
 	} else if (walk_keys(&p, root, "the file", sections, 4, v) == 0) {
 		if (v[0])
 			walk_opts(&p, v[0], "'monitor'", MONITOR_OPTS, N(MONITOR_OPTS), c);
@@ -568,9 +542,9 @@ int mon_conf_parse(mon_conf_t *c, const char *data, size_t len, const char *file
 		if (p.rc == 0 && v[3])
 			walk_zones(&p, v[3], c, v[2]);
 		if (p.rc == 0 && v[2] == NULL)
-			perr(&p, root, "no 'nameserver' list: name the servers to check");
+			tools_yaml_err(&p, root, "no 'nameserver' list: name the servers to check");
 		if (p.rc == 0 && v[3] == NULL)
-			perr(&p, root, "no 'zone' list: name the zones to check");
+			tools_yaml_err(&p, root, "no 'zone' list: name the zones to check");
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&yp);

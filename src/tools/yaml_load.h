@@ -7,6 +7,7 @@
 #define NSF_TOOLS_YAML_LOAD_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <yaml.h>
 
@@ -32,6 +33,46 @@ static inline int tools_yaml_load(yaml_parser_t *yp, yaml_document_t *doc, const
 		return rc;
 	}
 	return 0;
+}
+
+/* The state of a config walk: the document, the file name for errors and
+ * the first error (a walk stops at it: rc). */
+typedef struct {
+	yaml_document_t *doc;
+	const char *file;
+	char *err;
+	size_t errcap;
+	int rc;
+} tools_yaml_t;
+
+/* Records `file:line:column: what` at node n (NULL: 1:1) as the walk's
+ * error, unless one is recorded already; returns rc (ERR_SYNTAX). */
+__attribute__((format(printf, 3, 4))) static inline int
+tools_yaml_err(tools_yaml_t *p, const yaml_node_t *n, const char *fmt, ...)
+{
+	if (p->rc != 0)
+		return p->rc;
+	int k = snprintf(p->err, p->errcap, "%s:%lu:%lu: ", p->file,
+	                 n ? (unsigned long)n->start_mark.line + 1 : 1UL,
+	                 n ? (unsigned long)n->start_mark.column + 1 : 1UL);
+	if (k >= 0 && (size_t)k < p->errcap) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(p->err + k, p->errcap - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
+	/* values are echoed: keep the error one printable line */
+	for (char *e = p->err; p->errcap && *e; e++)
+		if ((unsigned char)*e < 0x20 || *e == 0x7f)
+			*e = '?';
+	p->rc = ERR_SYNTAX;
+	return p->rc;
+}
+
+/* A scalar node's text (libyaml ends it with a NUL). */
+static inline const char *tools_yaml_scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
 }
 
 #endif

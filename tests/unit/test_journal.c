@@ -30,6 +30,8 @@
 #include "zone/zone.h"
 #include "zone/zone_load.h"
 
+#include "../common/zone_rdata.h"
+
 static const uint8_t ORIGIN[] = "\7example\3com";
 static const uint8_t ORIGIN_UPPER[] = "\7EXAMPLE\3com";
 static const uint8_t OTHER[] = "\7example\3org";
@@ -63,28 +65,6 @@ static void rmtree(const char *dir)
 
 /* ---- zones and changesets (the style of test_zone.c) ---- */
 
-static size_t rd_a(uint8_t *rd, unsigned last)
-{
-	rd[0] = 192, rd[1] = 0, rd[2] = 2, rd[3] = (uint8_t)last;
-	return 4;
-}
-
-static size_t rd_name(uint8_t *rd, const char *target)
-{
-	N(target, rd);
-	return name_length(rd);
-}
-
-static size_t rd_soa(uint8_t *rd, uint32_t serial)
-{
-	size_t o = rd_name(rd, "ns1");
-	o += rd_name(rd + o, "hostmaster");
-	uint32_t v[5] = {serial, 3600, 900, 604800, 300};
-	for (int i = 0; i < 5; i++, o += 4)
-		wire_put_u32(rd + o, v[i]);
-	return o;
-}
-
 static void add(zone_builder_t *b, const char *owner, uint16_t type, uint32_t ttl,
 		const uint8_t *rd, size_t len)
 {
@@ -96,20 +76,20 @@ static void add(zone_builder_t *b, const char *owner, uint16_t type, uint32_t tt
 static void add_a(zone_builder_t *b, const char *owner, unsigned last)
 {
 	uint8_t rd[4];
-	add(b, owner, RRTYPE_A, 3600, rd, rd_a(rd, last));
+	add(b, owner, RRTYPE_A, 3600, rd, zr_a(rd, last));
 }
 
 static void add_name(zone_builder_t *b, const char *owner, uint16_t type, const char *target)
 {
 	uint8_t rd[NAME_MAXLEN];
-	add(b, owner, type, 3600, rd, rd_name(rd, target));
+	add(b, owner, type, 3600, rd, zr_name(rd, ORIGIN, target));
 }
 
 static zone_t *random_zone(unsigned seed, unsigned n, uint32_t serial)
 {
 	zone_builder_t *b = zone_builder_new(ORIGIN, "r.zone", NULL, NULL);
 	uint8_t rd[600];
-	add(b, "@", RRTYPE_SOA, 3600, rd, rd_soa(rd, serial));
+	add(b, "@", RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, serial));
 	add_name(b, "@", RRTYPE_NS, "ns1");
 	add_a(b, "ns1", 1);
 	srand(seed);
@@ -167,13 +147,13 @@ static void soa_cs(changeset_t *cs, uint32_t from, uint32_t to, unsigned extra)
 {
 	uint8_t rd[600], owner[NAME_MAXLEN];
 	changeset_init(cs);
-	assert_int_equal(changeset_remove(cs, ORIGIN, RRTYPE_SOA, 3600, rd, rd_soa(rd, from)), 0);
-	assert_int_equal(changeset_add(cs, ORIGIN, RRTYPE_SOA, 3600, rd, rd_soa(rd, to)), 0);
+	assert_int_equal(changeset_remove(cs, ORIGIN, RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, from)), 0);
+	assert_int_equal(changeset_add(cs, ORIGIN, RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, to)), 0);
 	for (unsigned i = 0; i < extra; i++) {
 		char text[64];
 		snprintf(text, sizeof(text), "x%u.s%u", i, to);
 		N(text, owner);
-		assert_int_equal(changeset_add(cs, owner, RRTYPE_A, 60, rd, rd_a(rd, i)), 0);
+		assert_int_equal(changeset_add(cs, owner, RRTYPE_A, 60, rd, zr_a(rd, i)), 0);
 	}
 }
 
@@ -583,7 +563,7 @@ static void test_codec(void **state)
 	soa_cs(&cs, 7, 8, 3);
 	uint8_t owner[NAME_MAXLEN], rd[64];
 	N("gone", owner);
-	assert_int_equal(changeset_remove(&cs, owner, RRTYPE_A, 60, rd, rd_a(rd, 9)), 0);
+	assert_int_equal(changeset_remove(&cs, owner, RRTYPE_A, 60, rd, zr_a(rd, 9)), 0);
 	size_t size = journal_changeset_size(&cs), len;
 	uint8_t *buf = malloc(size + 1);
 	assert_int_equal(journal_changeset_encode(&cs, buf, size - 1, &len), ERR_SPACE);
@@ -654,7 +634,7 @@ static void test_codec(void **state)
 	wire_write(&w, ORIGIN, sizeof(ORIGIN));
 	wire_write_u16(&w, RRTYPE_SOA);
 	wire_write_u32(&w, 60);
-	size_t soalen = rd_soa(rd, 5);
+	size_t soalen = zr_soa(rd, ORIGIN, 5);
 	wire_write_u16(&w, (uint16_t)soalen);
 	wire_write(&w, rd, soalen);
 	assert_int_equal(w.err, 0);

@@ -22,6 +22,8 @@
 #include "zone/zone_file.h"
 #include "zone/zone_load.h"
 
+#include "../common/zone_rdata.h"
+
 static const uint8_t ORIGIN[] = "\7example\3com";
 
 static void N(const char *text, uint8_t *out)
@@ -30,29 +32,7 @@ static void N(const char *text, uint8_t *out)
 	assert_int_equal(name_from_text(text, strlen(text), ORIGIN, out, &len), 0);
 }
 
-/* ---- a tiny record writer: rdata for the types the tests use ---- */
-
-static size_t rd_a(uint8_t *rd, unsigned last)
-{
-	rd[0] = 192, rd[1] = 0, rd[2] = 2, rd[3] = (uint8_t)last;
-	return 4;
-}
-
-static size_t rd_name(uint8_t *rd, const char *target)
-{
-	N(target, rd);
-	return name_length(rd);
-}
-
-static size_t rd_soa(uint8_t *rd, uint32_t serial)
-{
-	size_t o = rd_name(rd, "ns1");
-	o += rd_name(rd + o, "hostmaster");
-	uint32_t v[5] = {serial, 3600, 900, 604800, 300};
-	for (int i = 0; i < 5; i++, o += 4)
-		wire_put_u32(rd + o, v[i]);
-	return o;
-}
+/* ---- records (rdata from tests/common/zone_rdata.h) ---- */
 
 typedef struct {
 	unsigned line;
@@ -91,20 +71,20 @@ static void add(zone_builder_t *b, const char *owner, uint16_t type, uint32_t tt
 static void add_a(zone_builder_t *b, const char *owner, unsigned last, unsigned line)
 {
 	uint8_t rd[4];
-	add(b, owner, RRTYPE_A, 3600, rd, rd_a(rd, last), line);
+	add(b, owner, RRTYPE_A, 3600, rd, zr_a(rd, last), line);
 }
 
 static void add_name(zone_builder_t *b, const char *owner, uint16_t type, const char *target,
 		     unsigned line)
 {
 	uint8_t rd[NAME_MAXLEN];
-	add(b, owner, type, 3600, rd, rd_name(rd, target), line);
+	add(b, owner, type, 3600, rd, zr_name(rd, ORIGIN, target), line);
 }
 
 static void add_apex(zone_builder_t *b, uint32_t serial)
 {
 	uint8_t rd[600];
-	add(b, "@", RRTYPE_SOA, 3600, rd, rd_soa(rd, serial), 1);
+	add(b, "@", RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, serial), 1);
 	add_name(b, "@", RRTYPE_NS, "ns1", 2);
 	add_a(b, "ns1", 1, 3);
 }
@@ -230,7 +210,7 @@ static void test_checks(void **state)
 	zone_builder_t *b = zone_builder_new(ORIGIN, "t.zone", collect, &seen);
 	uint8_t rd[600];
 	add_apex(b, 7);
-	add(b, "www", RRTYPE_SOA, 3600, rd, rd_soa(rd, 1), 10);  /* SOA not at apex */
+	add(b, "www", RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, 1), 10);  /* SOA not at apex */
 	add_name(b, "alias", RRTYPE_CNAME, "www", 11);
 	add_a(b, "alias", 9, 12);                                  /* CNAME + data */
 	add_a(b, "x.example.org.", 1, 13);                         /* outside */
@@ -243,7 +223,7 @@ static void test_checks(void **state)
 	add_name(b, "dn", RRTYPE_CNAME, "www", 19);               /* CNAME+DNAME */
 	add_a(b, "below.dn", 1, 20);                               /* occluded by DNAME */
 	add_a(b, "ttl", 1, 21);
-	add(b, "ttl", RRTYPE_A, 60, rd, rd_a(rd, 2), 22);          /* TTL differs */
+	add(b, "ttl", RRTYPE_A, 60, rd, zr_a(rd, 2), 22);          /* TTL differs */
 	add_a(b, "ttl", 1, 23);                                    /* duplicate */
 	zone_t *z;
 	assert_int_equal(zone_builder_finish(b, &z), ERR_SEMANTIC);
@@ -282,8 +262,8 @@ static void test_apex_checks(void **state)
 	seen.n = 0;
 	b = zone_builder_new(ORIGIN, "t.zone", collect, &seen);
 	uint8_t rd[600];
-	add(b, "@", RRTYPE_SOA, 3600, rd, rd_soa(rd, 1), 1);
-	add(b, "@", RRTYPE_SOA, 3600, rd, rd_soa(rd, 2), 2);
+	add(b, "@", RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, 1), 1);
+	add(b, "@", RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, 2), 2);
 	assert_int_equal(zone_builder_finish(b, &z), ERR_SEMANTIC);
 	zone_builder_free(b);
 	static const expect_t want2[] = {{"more than one SOA", 2, ZONE_ERROR},
@@ -293,7 +273,7 @@ static void test_apex_checks(void **state)
 	/* apex NS whose in-zone target has no address */
 	seen.n = 0;
 	b = zone_builder_new(ORIGIN, "t.zone", collect, &seen);
-	add(b, "@", RRTYPE_SOA, 3600, rd, rd_soa(rd, 1), 1);
+	add(b, "@", RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, 1), 1);
 	add_name(b, "@", RRTYPE_NS, "ns9", 2);
 	assert_int_equal(zone_builder_finish(b, &z), ERR_SEMANTIC);
 	zone_builder_free(b);
@@ -542,7 +522,7 @@ static void test_apply_errors(void **state)
 	changeset_t cs;
 	changeset_init(&cs);
 	N("nothere", owner);
-	assert_int_equal(changeset_remove(&cs, owner, RRTYPE_A, 3600, rd, rd_a(rd, 1)), 0);
+	assert_int_equal(changeset_remove(&cs, owner, RRTYPE_A, 3600, rd, zr_a(rd, 1)), 0);
 	zone_t *c;
 	assert_int_equal(changeset_apply(a, &cs, &c), ERR_NOTFOUND);
 	assert_null(c);
@@ -550,16 +530,16 @@ static void test_apply_errors(void **state)
 
 	changeset_init(&cs);
 	N("ns1", owner);
-	assert_int_equal(changeset_add(&cs, owner, RRTYPE_A, 3600, rd, rd_a(rd, 1)), 0);
+	assert_int_equal(changeset_add(&cs, owner, RRTYPE_A, 3600, rd, zr_a(rd, 1)), 0);
 	assert_int_equal(changeset_apply(a, &cs, &c), ERR_EXISTS);
 	changeset_free(&cs);
 
 	/* a pure SOA change and a TTL change of a whole RRset */
 	changeset_init(&cs);
-	assert_int_equal(changeset_remove(&cs, ORIGIN, RRTYPE_SOA, 3600, rd, rd_soa(rd, 5)), 0);
-	assert_int_equal(changeset_add(&cs, ORIGIN, RRTYPE_SOA, 3600, rd, rd_soa(rd, 6)), 0);
+	assert_int_equal(changeset_remove(&cs, ORIGIN, RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, 5)), 0);
+	assert_int_equal(changeset_add(&cs, ORIGIN, RRTYPE_SOA, 3600, rd, zr_soa(rd, ORIGIN, 6)), 0);
 	N("new", owner);
-	assert_int_equal(changeset_add(&cs, owner, RRTYPE_A, 60, rd, rd_a(rd, 1)), 0);
+	assert_int_equal(changeset_add(&cs, owner, RRTYPE_A, 60, rd, zr_a(rd, 1)), 0);
 	assert_int_equal(changeset_apply(a, &cs, &c), 0);
 	assert_int_equal(c->serial, 6);
 	assert_int_equal(a->serial, 5);
@@ -582,7 +562,7 @@ static void test_apply_errors(void **state)
 	/* delete every record of a name: its node goes */
 	changeset_init(&cs);
 	N("new", owner);
-	assert_int_equal(changeset_remove(&cs, owner, RRTYPE_A, 60, rd, rd_a(rd, 1)), 0);
+	assert_int_equal(changeset_remove(&cs, owner, RRTYPE_A, 60, rd, zr_a(rd, 1)), 0);
 	zone_t *d;
 	assert_int_equal(changeset_apply(c, &cs, &d), 0);
 	assert_null(zone_find(d, owner));
@@ -605,7 +585,7 @@ static size_t rd_rrsig(uint8_t *rd, uint16_t covered, uint32_t ttl)
 	wire_put_u32(rd + 8, 2000000000u);
 	wire_put_u32(rd + 12, 1700000000u);
 	wire_put_u16(rd + 16, 4242);
-	size_t o = 18 + rd_name(rd + 18, "@");
+	size_t o = 18 + zr_name(rd + 18, ORIGIN, "@");
 	memset(rd + o, 0xab, 64);
 	return o + 64;
 }

@@ -409,10 +409,8 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 {
 	yaml_parser_t yp;
 	yaml_document_t doc;
-	lab_parse_t p = {&doc, file, err, errcap, 0};
-	if (errcap)
-		err[0] = '\0';
-	int lrc = tools_yaml_load(&yp, &doc, data, len, file, err, errcap);
+	lab_parse_t p;
+	int lrc = tools_yaml_load(&yp, &doc, &p, data, len, file, err, errcap);
 	if (lrc != 0)
 		return lrc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -467,9 +465,7 @@ int lab_conf_parse(lab_conf_t *c, const char *data, size_t len, const char *file
 			tools_yaml_err(&p, root, "zone '%s' is not below parent '%s'", c->zone,
 			               c->parent);
 	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&yp);
-	return p.rc;
+	return tools_yaml_end(&yp, &doc, &p);
 }
 
 static void ref_table(FILE *out, const char *section, const lab_opt_t *o, size_t n)

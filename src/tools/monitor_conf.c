@@ -516,10 +516,8 @@ int mon_conf_parse(mon_conf_t *c, const char *data, size_t len, const char *file
 {
 	yaml_parser_t yp;
 	yaml_document_t doc;
-	mon_parse_t p = {&doc, file, err, errcap, 0};
-	if (errcap)
-		err[0] = '\0';
-	int lrc = tools_yaml_load(&yp, &doc, data, len, file, err, errcap);
+	mon_parse_t p;
+	int lrc = tools_yaml_load(&yp, &doc, &p, data, len, file, err, errcap);
 	if (lrc != 0)
 		return lrc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -546,7 +544,5 @@ int mon_conf_parse(mon_conf_t *c, const char *data, size_t len, const char *file
 		if (p.rc == 0 && v[3] == NULL)
 			tools_yaml_err(&p, root, "no 'zone' list: name the zones to check");
 	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&yp);
-	return p.rc;
+	return tools_yaml_end(&yp, &doc, &p);
 }

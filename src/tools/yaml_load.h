@@ -13,12 +13,27 @@
 
 #include "common/err.h"
 
-/* Parses data[0..len) into doc with parser yp (both initialised here; on
- * success the caller deletes both).  0, ERR_SYNTAX (err says where and
- * why; nothing to delete) or -ENOMEM. */
-static inline int tools_yaml_load(yaml_parser_t *yp, yaml_document_t *doc, const char *data,
-                                  size_t len, const char *file, char *err, size_t errcap)
+/* The state of a config walk: the document, the file name for errors and
+ * the first error (a walk stops at it: rc). */
+typedef struct {
+	yaml_document_t *doc;
+	const char *file;
+	char *err;
+	size_t errcap;
+	int rc;
+} tools_yaml_t;
+
+/* Parses data[0..len) into doc with parser yp (both initialised here) and
+ * starts the walk p over it (errors into err[0..errcap), cleared).  0:
+ * walk, then tools_yaml_end; ERR_SYNTAX (err says where and why; nothing
+ * to delete) or -ENOMEM. */
+static inline int tools_yaml_load(yaml_parser_t *yp, yaml_document_t *doc, tools_yaml_t *p,
+                                  const char *data, size_t len, const char *file, char *err,
+                                  size_t errcap)
 {
+	*p = (tools_yaml_t){doc, file, err, errcap, 0};
+	if (errcap)
+		err[0] = '\0';
 	if (!yaml_parser_initialize(yp))
 		return -ENOMEM;
 	yaml_parser_set_input_string(yp, (const unsigned char *)data, len);
@@ -35,15 +50,13 @@ static inline int tools_yaml_load(yaml_parser_t *yp, yaml_document_t *doc, const
 	return 0;
 }
 
-/* The state of a config walk: the document, the file name for errors and
- * the first error (a walk stops at it: rc). */
-typedef struct {
-	yaml_document_t *doc;
-	const char *file;
-	char *err;
-	size_t errcap;
-	int rc;
-} tools_yaml_t;
+/* Ends a walk: frees the document and the parser; the walk's verdict. */
+static inline int tools_yaml_end(yaml_parser_t *yp, yaml_document_t *doc, const tools_yaml_t *p)
+{
+	yaml_document_delete(doc);
+	yaml_parser_delete(yp);
+	return p->rc;
+}
 
 /* Records `file:line:column: what` at node n (NULL: 1:1) as the walk's
  * error, unless one is recorded already; returns rc (ERR_SYNTAX). */

@@ -513,7 +513,7 @@ static bool hidx_del(struct zone_hidx **xp, const uint8_t *key, size_t keylen)
 /* An index of the nodes nodes[0..n) (a bulk load's, in arena order: read
  * in sequence, each slot prefetched a few nodes ahead), or NULL on
  * ENOMEM or crowding. */
-static struct zone_hidx *hidx_build_array(zone_node_t *const *nodes, size_t n)
+static struct zone_hidx *hidx_build_array(const zone_node_t *const *nodes, size_t n)
 {
 	struct zone_hidx *x = hidx_new(n);
 	if (x == NULL)
@@ -532,44 +532,6 @@ static struct zone_hidx *hidx_build_array(zone_node_t *const *nodes, size_t n)
 		x->count++;
 	}
 	return x;
-}
-
-/* An index of every node of the tree t (n nodes), or NULL on ENOMEM or
- * crowding. */
-static struct zone_hidx *hidx_build(const zone_node_t *t, size_t n)
-{
-	struct zone_hidx *x = hidx_new(n);
-	if (x == NULL)
-		return NULL;
-	/* any order will do: preorder with a stack of right children */
-	size_t cap = 64, depth = 0;
-	const zone_node_t **stack = malloc(cap * sizeof(*stack));
-	if (stack == NULL)
-		goto fail;
-	while (t != NULL || depth > 0) {
-		if (t == NULL)
-			t = stack[--depth];
-		if (hpage_put(hidx_page(x, t->prio), x->slot_bits, t->prio, t) < 0)
-			goto fail;
-		x->count++;
-		if (t->right != NULL) {
-			if (depth == cap) {
-				const zone_node_t **s = realloc(stack, 2 * cap * sizeof(*s));
-				if (s == NULL)
-					goto fail;
-				stack = s;
-				cap *= 2;
-			}
-			stack[depth++] = t->right;
-		}
-		t = t->left;
-	}
-	free(stack);
-	return x;
-fail:
-	free(stack);
-	hidx_free(x);
-	return NULL;
 }
 
 /* ---- lookups ---- */
@@ -773,21 +735,18 @@ static bool key_is_wild(const uint8_t *key, size_t len)
 	return len >= 2 && key[len - 2] == '*' && key[len - 1] == 0 && (len == 2 || key[len - 3] == 0);
 }
 
-/* One pass over the nodes in order (nodes[0..n), or the tree's when
- * nodes is NULL): the empty non-terminals between each node and its
- * nearest ancestor node (kept on a stack: in canonical order a node's
- * descendants follow it), and the wildcards.  With f NULL only counts. */
-static int filters_walk(const zone_t *z, zone_node_t *const *nodes, size_t nn,
-			struct zone_filters *f, size_t *ents, size_t *wilds)
+/* One pass over the nodes in order (nodes[0..nn)): the empty
+ * non-terminals between each node and its nearest ancestor node (kept on a
+ * stack: in canonical order a node's descendants follow it), and the
+ * wildcards.  With f NULL only counts. */
+static void filters_walk(const zone_t *z, const zone_node_t *const *nodes, size_t nn,
+			 struct zone_filters *f, size_t *ents, size_t *wilds)
 {
-	zone_iter_t it;
-	if (nodes == NULL)
-		zone_iter_init(&it, z);
 	const zone_node_t *stack[NAME_MAXLABELS + 1];
-	size_t depth = 0, i = 0;
+	size_t depth = 0;
 	*ents = *wilds = 0;
-	const zone_node_t *n;
-	while ((n = nodes ? (i < nn ? nodes[i++] : NULL) : zone_iter_next(&it)) != NULL) {
+	for (size_t i = 0; i < nn; i++) {
+		const zone_node_t *n = nodes[i];
 		const uint8_t *k = n->data;
 		size_t len = n->keylen;
 		while (depth > 0 && !(stack[depth - 1]->keylen < len &&
@@ -812,20 +771,17 @@ static int filters_walk(const zone_t *z, zone_node_t *const *nodes, size_t nn,
 		if (depth < NAME_MAXLABELS + 1)
 			stack[depth++] = n;
 	}
-	if (nodes != NULL)
-		return 0;
-	int err = it.err;
-	zone_iter_free(&it);
-	return err;
 }
 
-/* Filters of z (its nodes in order in nodes[0..n), or its tree's when
- * nodes is NULL), or NULL (ENOMEM: every answer is "maybe"). */
-static struct zone_filters *filters_build(const zone_t *z, zone_node_t *const *nodes, size_t n)
+/* Filters of z, whose nodes in order are nodes[0..n), or NULL (ENOMEM:
+ * every answer is "maybe"). */
+static struct zone_filters *filters_build(const zone_t *z, const zone_node_t *const *nodes,
+					  size_t n)
 {
-	size_t ents, wilds;
-	if (filters_walk(z, nodes, n, NULL, &ents, &wilds) != 0)
+	if (nodes == NULL)
 		return NULL;
+	size_t ents, wilds;
+	filters_walk(z, nodes, n, NULL, &ents, &wilds);
 	uint32_t em = fmask(ents, 4096), wm = fmask(wilds, 256);
 	struct zone_filters *f =
 	    calloc(1, sizeof(*f) + (fwords(em) + fwords(wm)) * sizeof(uint64_t));
@@ -833,11 +789,30 @@ static struct zone_filters *filters_build(const zone_t *z, zone_node_t *const *n
 		return NULL;
 	f->ent_mask = em;
 	f->wild_mask = wm;
-	if (filters_walk(z, nodes, n, f, &ents, &wilds) != 0) {
-		free(f);
+	filters_walk(z, nodes, n, f, &ents, &wilds);
+	return f;
+}
+
+/* z's nodes in canonical order (malloc'd, z->nodes of them), for the
+ * rebuilds of its index and filters; NULL on ENOMEM. */
+static const zone_node_t **zone_nodes(const zone_t *z)
+{
+	const zone_node_t **v = malloc((z->nodes ? z->nodes : 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	zone_iter_t it;
+	zone_iter_init(&it, z);
+	size_t n = 0;
+	const zone_node_t *node;
+	while (n < z->nodes && (node = zone_iter_next(&it)) != NULL)
+		v[n++] = node;
+	int err = it.err;
+	zone_iter_free(&it);
+	if (err != 0 || n != z->nodes) {
+		free(v);
 		return NULL;
 	}
-	return f;
+	return v;
 }
 
 /* Whether f has taken so many keys since it was sized that it says
@@ -883,7 +858,9 @@ static void filters_note(zone_t *d, const uint8_t *key, size_t keylen, bool adde
 	}
 	if (filters_full(f)) {
 		free(f);
-		d->filters = filters_build(d, NULL, 0);
+		const zone_node_t **v = zone_nodes(d);
+		d->filters = filters_build(d, v, d->nodes);
+		free(v);
 	}
 }
 
@@ -961,8 +938,9 @@ zone_t *zone_from_sorted(const uint8_t *origin, zone_node_t **nodes, size_t n, a
 	store->refs = 1;
 	arena_init(arena, arena->chunk_size); /* taken over */
 	z->store = store;
-	z->hidx = hidx_build_array(nodes, n); /* NULL: lookups use the treap */
-	z->filters = filters_build(z, nodes, n); /* NULL: every answer "maybe" */
+	const zone_node_t *const *in_order = (const zone_node_t *const *)nodes;
+	z->hidx = hidx_build_array(in_order, n);    /* NULL: lookups use the treap */
+	z->filters = filters_build(z, in_order, n); /* NULL: every answer "maybe" */
 	find_serial(z);
 	return z;
 }
@@ -973,6 +951,7 @@ zone_t *zone_clone(const zone_t *z)
 	if (c == NULL)
 		return NULL;
 	*c = *z;
+	c->hidx = NULL;
 	if (z->hidx != NULL) {
 		size_t sz = sizeof(*z->hidx) + z->hidx->npages * sizeof(hpage_t *);
 		c->hidx = malloc(sz);
@@ -983,9 +962,6 @@ zone_t *zone_clone(const zone_t *z)
 		memcpy(c->hidx, z->hidx, sz);
 		for (uint32_t i = 0; i < c->hidx->npages; i++)
 			__atomic_add_fetch(&c->hidx->pages[i]->refs, 1, __ATOMIC_RELAXED);
-	} else {
-		/* given up before (ENOMEM or crowding): try again */
-		c->hidx = hidx_build(z->root, z->nodes);
 	}
 	c->filters = NULL;
 	if (z->filters != NULL && !filters_full(z->filters)) {
@@ -994,8 +970,15 @@ zone_t *zone_clone(const zone_t *z)
 			memcpy(c->filters, z->filters, filters_size(z->filters));
 	}
 	c->root = ref(z->root);
-	if (c->filters == NULL)
-		c->filters = filters_build(c, NULL, 0); /* full, or given up: exact again */
+	if (c->hidx == NULL || c->filters == NULL) {
+		/* given up before (ENOMEM, crowding) or filled: built again */
+		const zone_node_t **v = zone_nodes(c);
+		if (c->hidx == NULL && v != NULL)
+			c->hidx = hidx_build_array(v, c->nodes);
+		if (c->filters == NULL)
+			c->filters = filters_build(c, v, c->nodes);
+		free(v);
+	}
 	if (c->store != NULL)
 		c->store->refs++;
 	return c;

@@ -205,6 +205,17 @@ static inline unsigned msg_opcode(const msg_t *m)
 }
 
 /* The 12-bit RCODE: header bits and, with EDNS, the OPT's upper 8 bits. */
+/* The mnemonic of a 12-bit RCODE ("NXDOMAIN", "BADVERS", ...; RFC 6895
+ * §2.3), or NULL for one that has none. */
+const char *msg_rcode_name(unsigned rcode);
+
+/* The same, "RCODE?" for one without a mnemonic (log lines, reports). */
+static inline const char *msg_rcode_text(unsigned rcode)
+{
+	const char *n = msg_rcode_name(rcode);
+	return n ? n : "RCODE?";
+}
+
 static inline unsigned msg_rcode(const msg_t *m)
 {
 	return (unsigned)(m->flags & MSG_RCODE_MASK) |

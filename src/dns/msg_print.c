@@ -55,7 +55,7 @@ static const char *opcode_name(unsigned op)
 	return op < sizeof(names) / sizeof(names[0]) ? names[op] : NULL;
 }
 
-static const char *rcode_name(unsigned rc)
+const char *msg_rcode_name(unsigned rc)
 {
 	static const char *const names[] = {
 	    "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",   "REFUSED",
@@ -156,7 +156,7 @@ int msg_to_text(const msg_t *m, char *buf, size_t cap)
 	if (cap > 0)
 		buf[0] = 0;
 
-	const char *op = opcode_name(msg_opcode(m)), *rc = rcode_name(msg_rcode(m));
+	const char *op = opcode_name(msg_opcode(m)), *rc = msg_rcode_name(msg_rcode(m));
 	put(&o, ";; ->>HEADER<<- opcode: ");
 	op ? put(&o, "%s", op) : put(&o, "OPCODE%u", msg_opcode(m));
 	put(&o, ", status: ");

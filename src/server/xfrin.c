@@ -292,14 +292,6 @@ static int send_query(xfr_t *x, uint16_t qtype, uint16_t *id, tsig_ctx_t *tc)
 	return send_all(x, x->buf, len + 2);
 }
 
-static const char *rcode_text(unsigned r)
-{
-	static const char *const n[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                                "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-	                                "NXRRSET", "NOTAUTH", "NOTZONE"};
-	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "rcode?";
-}
-
 /* Checks one response message buf[0..len) (untrusted) into *m: it
  * parses, answers our query (id, QR, opcode, and the question when there
  * is one: RFC 5936 §2.2.1 lets later messages of a stream leave it out)
@@ -333,7 +325,7 @@ static int check_msg(xfr_t *x, const uint8_t *buf, size_t len, msg_t *m, uint16_
 		tsig_status_t st = tsig_ctx_verify(tc, m, (uint64_t)time(NULL));
 		if (st != TSIG_OK) {
 			fail(x, "%s: TSIG of message %zu does not verify (%s, TSIG error %u)", what,
-			     x->res->messages, rcode_text(*rcode),
+			     x->res->messages, msg_rcode_text(*rcode),
 			     st == TSIG_BADSIG && tc->peer_error ? tc->peer_error : (unsigned)st);
 			return ERR_FORMERR;
 		}
@@ -585,7 +577,7 @@ static int stream_msg(xfr_t *x, const msg_t *m, unsigned rcode)
 	if (rcode != MSG_RCODE_NOERROR) {
 		if (x->qtype == RRTYPE_IXFR && x->res->messages == 1)
 			return ERR_BAD_TYPE;
-		fail(x, "%s: the primary answered %s in message %zu", what, rcode_text(rcode),
+		fail(x, "%s: the primary answered %s in message %zu", what, msg_rcode_text(rcode),
 		     x->res->messages);
 		return ERR_FORMERR;
 	}
@@ -750,7 +742,7 @@ static int soa_query(xfr_t *x)
 	if (rc < 0)
 		return rc;
 	if (rcode != MSG_RCODE_NOERROR) {
-		fail(x, "SOA query: the primary answered %s", rcode_text(rcode));
+		fail(x, "SOA query: the primary answered %s", msg_rcode_text(rcode));
 		return ERR_FORMERR;
 	}
 	return soa_from_answer(x, &m);
@@ -832,7 +824,7 @@ static int udp_soa_query(xfr_t *x)
 	int rc = udp_query(x, RRTYPE_SOA, &tc, &m, &rcode, "SOA query (UDP)");
 	tsig_ctx_clear(&tc);
 	if (rc == 0 && rcode != MSG_RCODE_NOERROR) {
-		fail(x, "SOA query (UDP): the primary answered %s", rcode_text(rcode));
+		fail(x, "SOA query (UDP): the primary answered %s", msg_rcode_text(rcode));
 		rc = ERR_FORMERR;
 	}
 	if (rc == 0)

@@ -99,18 +99,6 @@ static void rr_line(const msg_rr_t *rr, char *buf, size_t cap)
 		snprintf(buf + n, cap - (size_t)n, "(%zu octets)", rr->rdlen);
 }
 
-static const char *rcode_name(unsigned rc)
-{
-	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                                    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-	                                    "NXRRSET", "NOTAUTH", "NOTZONE"};
-	if (rc < sizeof(names) / sizeof(names[0]))
-		return names[rc];
-	if (rc == 16)
-		return "BADVERS";
-	return "RCODE?";
-}
-
 /* The SOA of the zone in m's answer: true and the timers. */
 static bool soa_of(const audit_ctx_t *c, const msg_t *m, uint32_t t[5])
 {
@@ -260,7 +248,7 @@ void audit_check_samples(audit_ctx_t *c, audit_server_t *s, size_t from)
 		size_t len = (body ? strlen(body) : 0) + 32;
 		a->key = malloc(len);
 		if (a->key)
-			snprintf(a->key, len, "%s%s%s", rcode_name(rc), body && *body ? ": " : "",
+			snprintf(a->key, len, "%s%s%s", msg_rcode_text(rc), body && *body ? ": " : "",
 			         body ? body : "");
 		free(body);
 	}
@@ -377,7 +365,7 @@ static void check_lame(audit_ctx_t *c, audit_server_t *s)
 		else if (rc != MSG_RCODE_NOERROR)
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-rcode",
 			              "load the zone on this server or remove it from the NS RRset",
-			              "lame: %s for the zone's SOA", rcode_name(rc));
+			              "lame: %s for the zone's SOA", msg_rcode_text(rc));
 		else if (!(m.flags & MSG_FLAG_AA))
 			e = audit_add(f, AUDIT_ERROR, "lame", "lame-not-authoritative",
 			              "the server answers without authority (AA): load the zone "
@@ -432,7 +420,7 @@ static void check_lame(audit_ctx_t *c, audit_server_t *s)
 		              "answer EDNS versions it does not know with BADVERS "
 		              "(RFC 6891 §6.1.3)",
 		              "an EDNS version 1 query is answered %s, not BADVERS",
-		              rcode_name(msg_rcode(&m))),
+		              msg_rcode_text(msg_rcode(&m))),
 		    s->label);
 }
 

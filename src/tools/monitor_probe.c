@@ -28,14 +28,6 @@
 #include "tools/audit.h"
 #include "tools/monitor.h"
 
-static const char *rcode_text(unsigned rc)
-{
-	static const char *const n[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                                "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-	                                "NXRRSET", "NOTAUTH", "NOTZONE"};
-	return rc < sizeof(n) / sizeof(n[0]) ? n[rc] : "RCODE?";
-}
-
 typedef struct {
 	bool ok; /* NOERROR, AA, the zone's SOA in the answer */
 	bool tc; /* truncated */
@@ -71,7 +63,7 @@ static void read_answer(const audit_query_t *q, const uint8_t *zone, double wall
 	}
 	unsigned rc = msg_rcode(&m);
 	if (rc != MSG_RCODE_NOERROR) {
-		snprintf(a->why, sizeof(a->why), "%s for the SOA", rcode_text(rc));
+		snprintf(a->why, sizeof(a->why), "%s for the SOA", msg_rcode_text(rc));
 		return;
 	}
 	a->tc = (m.flags & MSG_FLAG_TC) != 0;

@@ -114,4 +114,10 @@ void rdata_canonicalize(uint16_t type, uint8_t *rd, size_t len);
  * canonical rdata, a prefix sorts first.  <0, 0, >0. */
 int rdata_compare(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
+/* Offset of SERIAL in uncompressed SOA rdata rd[0..len) (valid names, as
+ * the codec or msg_rr_next gives them): the two names, then SERIAL,
+ * REFRESH, RETRY, EXPIRE, MINIMUM (RFC 1035 §3.3.13); 0 when the five do
+ * not fit. */
+size_t rdata_soa_serial_off(const uint8_t *rd, size_t len);
+
 #endif

@@ -312,3 +312,12 @@ int rdata_compare(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 		return c < 0 ? -1 : 1;
 	return alen == blen ? 0 : (alen < blen ? -1 : 1);
 }
+
+size_t rdata_soa_serial_off(const uint8_t *rd, size_t len)
+{
+	size_t o = name_length(rd);
+	if (o >= len)
+		return 0;
+	o += name_length(rd + o);
+	return o + 20 <= len ? o : 0;
+}

@@ -72,16 +72,6 @@ static bool zone_soa(const zone_t *z, uint32_t *ttl, const uint8_t **rd, uint16_
 	return true;
 }
 
-/* Offset of the serial in SOA rdata (two uncompressed names first), or 0. */
-static size_t soa_serial_off(const uint8_t *rd, size_t rdlen)
-{
-	size_t o = name_length(rd);
-	if (o >= rdlen)
-		return 0;
-	o += name_length(rd + o);
-	return o + 20 <= rdlen ? o : 0;
-}
-
 /* z with its SOA serial set to serial: a new version in *out. */
 static int zone_set_serial(const zone_t *z, uint32_t serial, zone_t **out)
 {
@@ -90,7 +80,7 @@ static int zone_set_serial(const zone_t *z, uint32_t serial, zone_t **out)
 	uint16_t rdlen;
 	if (!zone_soa(z, &ttl, &rd, &rdlen))
 		return ERR_MALFORMED;
-	size_t off = soa_serial_off(rd, rdlen);
+	size_t off = rdata_soa_serial_off(rd, rdlen);
 	if (off == 0)
 		return ERR_MALFORMED;
 	uint8_t nrd[RDATA_MAXLEN];
@@ -119,7 +109,7 @@ static int content_differs(const zone_t *old, const zone_t *new, bool *differs)
 	if (rc == 0) {
 		*differs = cs.nremoved > 0 || cs.nadded > 0;
 		const changeset_rr_t *a = &cs.soa_from, *b = &cs.soa_to;
-		size_t off = a->owner ? soa_serial_off(a->rdata, a->rdlen) : 0;
+		size_t off = a->owner ? rdata_soa_serial_off(a->rdata, a->rdlen) : 0;
 		if (!*differs && a->owner != NULL && b->owner != NULL) {
 			*differs =
 			    a->ttl != b->ttl || a->rdlen != b->rdlen || off == 0 ||

@@ -53,6 +53,7 @@
 
 #include "common/err.h"
 #include "dns/msg.h"
+#include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/tsig.h"
 #include "server/journal.h"
@@ -134,14 +135,12 @@ static void soa_timers(const zone_t *z, uint32_t *refresh, uint32_t *retry, uint
 	if (n == NULL || !zone_node_rrset(n, RRTYPE_SOA, &rs) ||
 	    !zone_rrset_next(&rs, &pos, &rd, &len))
 		return;
-	size_t o = name_length(rd);
-	o += name_length(rd + o) + 4; /* past the serial */
-	if (o + 12 > len)
+	size_t o = rdata_soa_serial_off(rd, len);
+	if (o == 0)
 		return;
 	uint32_t v[3];
-	for (int i = 0; i < 3; i++, o += 4)
-		v[i] = (uint32_t)rd[o] << 24 | (uint32_t)rd[o + 1] << 16 |
-		       (uint32_t)rd[o + 2] << 8 | rd[o + 3];
+	for (int i = 0; i < 3; i++)
+		v[i] = wire_get_u32(rd + o + 4 + 4 * (size_t)i); /* after SERIAL */
 	*refresh = clamp(v[0]), *retry = clamp(v[1]), *expire = clamp(v[2]);
 }
 

@@ -234,13 +234,8 @@ static int zone_soa(const zone_t *z, const uint8_t **rd, uint16_t *len, uint32_t
 
 static uint32_t soa_serial(const uint8_t *rd, size_t len)
 {
-	/* validated rdata: two names, then serial */
-	size_t o = name_length(rd);
-	o += name_length(rd + o);
-	if (o + 4 > len)
-		return 0;
-	return (uint32_t)rd[o] << 24 | (uint32_t)rd[o + 1] << 16 | (uint32_t)rd[o + 2] << 8 |
-	       rd[o + 3];
+	size_t o = rdata_soa_serial_off(rd, len);
+	return o ? wire_get_u32(rd + o) : 0;
 }
 
 /* Sends a query for the origin (qtype), with our SOA in the authority

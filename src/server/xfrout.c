@@ -43,6 +43,7 @@
 
 #include "common/err.h"
 #include "dns/msg.h"
+#include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "server/answer_tsig.h"
 #include "server/log.h"
@@ -98,13 +99,10 @@ static bool query_client_serial(const msg_t *q, uint32_t *serial)
 	while (msg_rr_next(&it, &rr, rd, sizeof(rd)) == 0) {
 		if (rr.type != RRTYPE_SOA)
 			continue;
-		size_t o = name_length(rr.rdata);
-		if (o < rr.rdlen)
-			o += name_length(rr.rdata + o);
-		if (o + 20 > rr.rdlen)
+		size_t o = rdata_soa_serial_off(rr.rdata, rr.rdlen);
+		if (o == 0)
 			return false;
-		*serial = (uint32_t)rr.rdata[o] << 24 | (uint32_t)rr.rdata[o + 1] << 16 |
-		          (uint32_t)rr.rdata[o + 2] << 8 | rr.rdata[o + 3];
+		*serial = wire_get_u32(rr.rdata + o);
 		return true;
 	}
 	return false;

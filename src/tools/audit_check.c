@@ -108,9 +108,8 @@ static bool soa_of(const audit_ctx_t *c, const msg_t *m, uint32_t t[5])
 	while (msg_rr_next(&it, &rr, rdbuf, sizeof(rdbuf)) == 0) {
 		if (rr.type != RRTYPE_SOA || !name_equal(rr.owner, c->zone))
 			continue;
-		size_t off = name_length(rr.rdata);
-		off += name_length(rr.rdata + off);
-		if (off + 20 > rr.rdlen)
+		size_t off = rdata_soa_serial_off(rr.rdata, rr.rdlen);
+		if (off == 0)
 			return false;
 		for (int i = 0; i < 5; i++)
 			t[i] = wire_get_u32(rr.rdata + off + 4 * (size_t)i);

@@ -75,9 +75,8 @@ static void read_answer(const audit_query_t *q, const uint8_t *zone, double wall
 		if (!name_equal(rr.owner, zone))
 			continue;
 		if (rr.type == RRTYPE_SOA && !soa) {
-			size_t off = name_length(rr.rdata);
-			off += name_length(rr.rdata + off);
-			if (off + 20 > rr.rdlen)
+			size_t off = rdata_soa_serial_off(rr.rdata, rr.rdlen);
+			if (off == 0)
 				continue;
 			a->serial = wire_get_u32(rr.rdata + off);
 			soa = true;

@@ -46,6 +46,7 @@ struct zone_builder {
 	size_t nfiles;
 	const char *last_file_ptr; /* caller's pointer for files[nfiles-1] */
 	size_t errors, warnings;
+	size_t dups, ttl_fixed; /* duplicates dropped, TTLs equalised */
 	bool spent;
 	struct group *groups; /* owners in canonical order, see make_groups */
 	size_t ngroups;
@@ -97,6 +98,11 @@ zone_builder_t *zone_builder_new(const uint8_t *origin, const char *file, zone_r
 size_t zone_builder_errors(const zone_builder_t *b)
 {
 	return b->errors;
+}
+
+bool zone_builder_exact(const zone_builder_t *b)
+{
+	return b->dups == 0 && b->ttl_fixed == 0;
 }
 
 size_t zone_builder_warnings(const zone_builder_t *b)
@@ -576,6 +582,7 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 				const rec_t *p = run[n - 1];
 				if (p->type == r->type && p->rdlen == r->rdlen &&
 				    memcmp(p->data + p->keylen, r->data + r->keylen, r->rdlen) == 0) {
+					b->dups++;
 					report(b, r, ZONE_WARNING, "duplicate record dropped");
 					continue;
 				}
@@ -600,6 +607,7 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 					       "TTL %u of this %s record differs from the RRset's TTL %u; using %u",
 					       r->ttl, tn, oldest->ttl, oldest->ttl);
 					r->ttl = oldest->ttl;
+					b->ttl_fixed++;
 				}
 			}
 			if (e - k > UINT16_MAX) {

@@ -10,6 +10,7 @@
 #ifndef NSF_ZONE_ZONE_LOAD_H
 #define NSF_ZONE_ZONE_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out);
 
 size_t zone_builder_errors(const zone_builder_t *b);
 size_t zone_builder_warnings(const zone_builder_t *b);
+
+/* After finish: true when the version holds every record added exactly
+ * as added: no duplicate was dropped and no RRset's TTLs were made equal.
+ * An incremental reload (zone_reload.h) relies on it. */
+bool zone_builder_exact(const zone_builder_t *b);
 
 void zone_builder_free(zone_builder_t *b);
 

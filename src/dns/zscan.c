@@ -395,6 +395,35 @@ static void do_record(zscan_t *z, zscan_src_t *s)
 
 static void scan_src(zscan_t *z, zscan_src_t *s);
 
+/* ---- state (zscan.h) ------------------------------------------------- */
+
+static void state_get(const zscan_t *z, const zscan_src_t *s, zscan_state_t *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->have_origin = s->have_origin;
+	if (s->have_origin)
+		memcpy(st->origin, s->origin, name_length(s->origin));
+	st->have_default_ttl = z->have_default_ttl;
+	st->default_ttl = z->default_ttl;
+	/* with a default TTL the last explicit one is never used again */
+	if (!z->have_default_ttl) {
+		st->have_last_ttl = z->have_last_ttl;
+		st->last_ttl = z->last_ttl;
+	}
+}
+
+bool zscan_state_equal(const zscan_state_t *a, const zscan_state_t *b)
+{
+	if (a->have_origin != b->have_origin || a->have_default_ttl != b->have_default_ttl)
+		return false;
+	if (a->have_origin && !name_equal(a->origin, b->origin))
+		return false;
+	if (a->have_default_ttl)
+		return a->default_ttl == b->default_ttl;
+	return a->have_last_ttl == b->have_last_ttl &&
+	       (!a->have_last_ttl || a->last_ttl == b->last_ttl);
+}
+
 /* Extra tokens after a directive's arguments are an error, not ignored. */
 static bool no_extra(zscan_t *z, const zscan_src_t *s, size_t want)
 {
@@ -562,6 +591,8 @@ static void do_include(zscan_t *z, zscan_src_t *s)
 		zscan_err(z, s, t[0].line, t[0].col, "$INCLUDE is disabled");
 		return;
 	}
+	if (z->o->marks != NULL)
+		z->o->marks->include = true;
 	if (z->ntok < 2) {
 		zscan_err(z, s, z->end_line, z->end_col, "$INCLUDE: missing file name");
 		return;
@@ -634,9 +665,26 @@ static void scan_src(zscan_t *z, zscan_src_t *s)
 	/* A UTF-8 byte-order mark is not part of the first owner. */
 	if (s->end - s->p >= 3 && memcmp(s->p, "\xef\xbb\xbf", 3) == 0)
 		s->p += 3;
+	zscan_marks_t *mk = s->depth == 0 ? z->o->marks : NULL;
 	while (!z->stop) {
 		const unsigned char *start = s->p;
+		bool at_mark = false;
+		if (mk != NULL && z->next_mark < mk->n) {
+			size_t off = (size_t)(start - z->base);
+			if (off > mk->off[z->next_mark]) {
+				mk->ok = false; /* the mark fell inside an entry */
+				while (z->next_mark < mk->n && off > mk->off[z->next_mark])
+					z->next_mark++;
+			}
+			if (z->next_mark < mk->n && off == mk->off[z->next_mark]) {
+				state_get(z, s, &mk->state[z->next_mark++]);
+				at_mark = true;
+			}
+		}
 		int r = zscan_lex(z, s);
+		if (at_mark && (r <= 0 || z->ntok == 0 || z->blank || z->tok[0].quoted ||
+		                (z->tok[0].len > 0 && z->tok[0].s[0] == '$')))
+			mk->ok = false;
 		if (r == 0)
 			break;
 		if (r < 0) {
@@ -678,6 +726,24 @@ static int scan_init(zscan_t *z, const zscan_opts_t *o, zscan_src_t *s)
 		memcpy(s->origin, o->origin, (size_t)n);
 		s->have_origin = true;
 	}
+	if (o->resume != NULL) {
+		const zscan_state_t *r = o->resume;
+		if (r->have_origin) {
+			int n = name_check(r->origin, NAME_MAXLEN);
+			if (n < 0)
+				return ERR_INVAL;
+			memcpy(s->origin, r->origin, (size_t)n);
+		}
+		s->have_origin = r->have_origin;
+		z->have_default_ttl = r->have_default_ttl;
+		z->default_ttl = r->default_ttl;
+		z->have_last_ttl = r->have_last_ttl;
+		z->last_ttl = r->last_ttl;
+	}
+	if (o->marks != NULL) {
+		o->marks->ok = true;
+		o->marks->include = false;
+	}
 	arena_init(&z->names, 4096);
 	/* Records rarely have more than a few dozen tokens: start small so
 	 * that scanning a short buffer stays cheap, grow on demand. */
@@ -686,8 +752,21 @@ static int scan_init(zscan_t *z, const zscan_opts_t *o, zscan_src_t *s)
 	z->rd = malloc(RDATA_MAXLEN);
 	if (z->tok == NULL || z->rd == NULL)
 		return -ENOMEM;
-	s->line = 1;
+	s->line = o->first_line ? o->first_line : 1;
 	return 0;
+}
+
+/* After the top input: the end state, and marks never met. */
+static void marks_end(zscan_t *z, const zscan_src_t *s)
+{
+	zscan_marks_t *mk = z->o->marks;
+	if (mk == NULL)
+		return;
+	if (z->next_mark < mk->n)
+		mk->ok = false;
+	if (z->stop)
+		mk->ok = false;
+	state_get(z, s, &mk->end);
 }
 
 static int scan_finish(zscan_t *z, int rc)
@@ -720,7 +799,9 @@ int zscan_buffer(const char *name, const char *data, size_t len, const zscan_opt
 	if (rc == 0) {
 		s.p = s.line_start = (const unsigned char *)(data ? data : "");
 		s.end = s.p + len;
+		z.base = s.p;
 		scan_src(&z, &s);
+		marks_end(&z, &s);
 	}
 	return scan_finish(&z, rc);
 }
@@ -739,7 +820,9 @@ int zscan_file(const char *path, const zscan_opts_t *opts)
 		if (src_open(&z, &top, 0, 0, "", path, &s) == 0) {
 			const unsigned char *base = s.p;
 			s.parent = NULL;
+			z.base = base;
 			scan_src(&z, &s);
+			marks_end(&z, &s);
 			src_close(&s, base);
 		}
 	}

@@ -62,6 +62,8 @@ typedef struct {
 	uint32_t last_ttl;
 	bool warned_last_ttl;
 	arena_t names; /* file names, until the scan returns */
+	const unsigned char *base; /* start of the top input (for marks) */
+	size_t next_mark;          /* index of the next mark to meet */
 } zscan_t;
 
 /* The fields between the owner and the rdata. */

@@ -49,6 +49,51 @@ static void on_zone_problem(void *ctx, const char *file, unsigned line, unsigned
 		c->report(c->ctx, file, line, col, sev, msg);
 }
 
+/* The scan (of file, or of data[0..len) named file when data is given)
+ * and the build. */
+static int load(const uint8_t *origin, const char *file, const char *data, size_t len,
+                zscan_marks_t *marks, bool *exact, zone_report_t report, void *ctx, zone_t **out)
+{
+	file_ctx_t c = {NULL, report, ctx, 0};
+	c.b = zone_builder_new(origin, file, on_zone_problem, &c);
+	if (c.b == NULL) {
+		if (report != NULL)
+			report(ctx, file, 1, 1, ZONE_ERROR, "out of memory");
+		return -ENOMEM;
+	}
+	zscan_opts_t opts = {
+	    .origin = origin,
+	    .rclass = RRCLASS_IN,
+	    .rr = on_rr,
+	    .error = on_scan_error,
+	    .ctx = &c,
+	    .marks = marks,
+	};
+	int rc = data != NULL ? zscan_buffer(file, data, len, &opts) : zscan_file(file, &opts);
+	if (rc < 0 && rc != ERR_SYNTAX && c.errors == 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "cannot load zone: %s", err_str(rc));
+		on_zone_problem(&c, file, 1, 1, ZONE_ERROR, msg);
+	}
+	zone_t *z = NULL;
+	if (rc == 0 || rc == ERR_SYNTAX) {
+		rc = zone_builder_finish(c.b, &z);
+		if (rc < 0 && rc != ERR_SEMANTIC)
+			on_zone_problem(&c, file, 1, 1, ZONE_ERROR, err_str(rc));
+	}
+	if (exact != NULL)
+		*exact = zone_builder_exact(c.b);
+	zone_builder_free(c.b);
+	if (c.errors > 0) {
+		zone_free(z);
+		return rc == -ENOMEM ? -ENOMEM : ERR_SEMANTIC;
+	}
+	if (z == NULL) /* cannot happen without an error; be safe */
+		return ERR_SEMANTIC;
+	*out = z;
+	return 0;
+}
+
 int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report, void *ctx,
                    zone_t **out)
 {
@@ -73,39 +118,13 @@ int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report
 			report(ctx, file, 1, 1, ZONE_ERROR, msg);
 		return err;
 	}
-	file_ctx_t c = {NULL, report, ctx, 0};
-	c.b = zone_builder_new(origin, file, on_zone_problem, &c);
-	if (c.b == NULL) {
-		if (report != NULL)
-			report(ctx, file, 1, 1, ZONE_ERROR, "out of memory");
-		return -ENOMEM;
-	}
-	zscan_opts_t opts = {
-	    .origin = origin,
-	    .rclass = RRCLASS_IN,
-	    .rr = on_rr,
-	    .error = on_scan_error,
-	    .ctx = &c,
-	};
-	int rc = zscan_file(file, &opts);
-	if (rc < 0 && rc != ERR_SYNTAX && c.errors == 0) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), "cannot load zone: %s", err_str(rc));
-		on_zone_problem(&c, file, 1, 1, ZONE_ERROR, msg);
-	}
-	zone_t *z = NULL;
-	if (rc == 0 || rc == ERR_SYNTAX) {
-		rc = zone_builder_finish(c.b, &z);
-		if (rc < 0 && rc != ERR_SEMANTIC)
-			on_zone_problem(&c, file, 1, 1, ZONE_ERROR, err_str(rc));
-	}
-	zone_builder_free(c.b);
-	if (c.errors > 0) {
-		zone_free(z);
-		return rc == -ENOMEM ? -ENOMEM : ERR_SEMANTIC;
-	}
-	if (z == NULL) /* cannot happen without an error; be safe */
-		return ERR_SEMANTIC;
-	*out = z;
-	return 0;
+	return load(origin, file, NULL, 0, NULL, NULL, report, ctx, out);
+}
+
+int zone_load_buffer(const uint8_t *origin, const char *file, const char *data, size_t len,
+                     zscan_marks_t *marks, bool *exact, zone_report_t report, void *ctx,
+                     zone_t **out)
+{
+	*out = NULL;
+	return load(origin, file, data ? data : "", len, marks, exact, report, ctx, out);
 }

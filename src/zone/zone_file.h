@@ -10,6 +10,9 @@
 #ifndef NSF_ZONE_ZONE_FILE_H
 #define NSF_ZONE_ZONE_FILE_H
 
+#include <stdbool.h>
+
+#include "dns/zscan.h"
 #include "zone/zone.h"
 #include "zone/zone_load.h"
 
@@ -29,5 +32,16 @@
  */
 int zone_load_file(const uint8_t *origin, const char *file, zone_report_t report, void *ctx,
                    zone_t **out);
+
+/*
+ * The same from the file's bytes data[0..len), already read (file names
+ * it in problems and is the base of relative $INCLUDE paths).  marks, when
+ * not NULL, asks the scanner for its state at chunk starts (zscan.h);
+ * *exact, when not NULL, gets zone_builder_exact (no duplicate dropped, no
+ * TTL equalised).  For the incremental reload (zone_reload.h).
+ */
+int zone_load_buffer(const uint8_t *origin, const char *file, const char *data, size_t len,
+                     zscan_marks_t *marks, bool *exact, zone_report_t report, void *ctx,
+                     zone_t **out);
 
 #endif

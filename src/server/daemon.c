@@ -40,6 +40,7 @@
 #include "server/tcp.h"
 #include "server/udp.h"
 #include "zone/zone_file.h"
+#include "zone/zone_reload.h"
 
 /* ------------------------------------------------------------ sockets */
 
@@ -141,6 +142,46 @@ static zone_t *zone_load(const conf_zone_t *zc, const char *name, load_report_t 
 	return rc == 0 ? z : NULL;
 }
 
+/* A primary's file through its reloader (zone_reload.h): only what changed
+ * is read when that is safe, the whole file otherwise.  served: the version
+ * served now (NULL: none).  The result as zone_load, with *cs the changes
+ * when incremental (info says). */
+static zone_t *zone_load_primary(daemon_t *d, daemon_zone_t *dz, const zone_t *served,
+                                 load_report_t *r, changeset_t *cs, zone_reload_info_t *info)
+{
+	memset(r, 0, sizeof(*r));
+	memset(info, 0, sizeof(*info));
+	r->zone = dz->name;
+	if (dz->reload == NULL) {
+		dz->reload = zone_reload_new(dz->conf->domain, dz->conf->path,
+		                             strcmp(d->conf->source, CONF_QUICK_FILE) == 0
+		                                 ? NULL
+		                                 : d->conf->server.storage);
+		if (dz->reload == NULL)
+			return zone_load(dz->conf, dz->name, r);
+	}
+	zone_t *z = NULL;
+	int rc = zone_reload_load(dz->reload, served, on_load_problem, r, &z, cs, info);
+	if (rc < 0 && r->errors == 0)
+		snprintf(r->first, sizeof(r->first), "%s: %s", dz->conf->path, err_str(rc));
+	if (r->errors > 1) {
+		size_t l = strlen(r->first);
+		snprintf(r->first + l, sizeof(r->first) - l, " (and %zu more errors)",
+		         r->errors - 1);
+	}
+	return rc == 0 ? z : NULL;
+}
+
+/* "; incremental: 4 of 291 chunks, ..." or "; whole file read (why)". */
+static void reload_note(const zone_reload_info_t *info, char *buf, size_t cap)
+{
+	if (info->incremental)
+		snprintf(buf, cap, "; incremental: %zu of %zu chunks, %zu of %zu bytes read",
+		         info->chunks_read, info->chunks, info->bytes_read, info->bytes);
+	else
+		snprintf(buf, cap, "; whole file read (%s)", info->why_full);
+}
+
 const zonedb_t *daemon_db_get(daemon_t *d)
 {
 	return rcu_dereference(d->db);
@@ -212,9 +253,17 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
 			continue;
 		found = true;
 		load_report_t r;
-		zone_t *z = zone_load(dz->conf, dz->name, &r);
+		changeset_t cs;
+		changeset_init(&cs);
+		zone_reload_info_t info = {0};
+		bool primary = dz->conf->role == CONF_ROLE_PRIMARY;
+		zone_t *z = primary ? zone_load_primary(d, dz, dz->zone, &r, &cs, &info)
+		                    : zone_load(dz->conf, dz->name, &r);
 		uint32_t file_serial = z != NULL ? z->serial : 0;
-		if (z != NULL && dz->conf->role == CONF_ROLE_PRIMARY) {
+		char note[160] = "";
+		if (primary && z != NULL)
+			reload_note(&info, note, sizeof(note));
+		if (z != NULL && primary) {
 			/* serial policy, shrink guard, journal (primary.c) */
 			primary_reload_t pr = {
 			    .name = dz->name,
@@ -225,18 +274,24 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
 			    .journal = d->journal,
 			    .force = force,
 			    .now = (uint64_t)time(NULL),
+			    .cs = info.incremental ? &cs : NULL,
 			};
 			zone_t *next = NULL;
 			int prc = primary_reload(&pr, z, &next, r.first, sizeof(r.first));
 			z = next;
 			if (prc == 0 && z == NULL) {
+				zone_reload_commit(dz->reload);
+				changeset_free(&cs);
 				dz->file_serial = file_serial;
 				dz->error[0] = 0;
 				(*loaded)++;
 				continue; /* unchanged */
 			}
 		}
+		changeset_free(&cs);
 		if (z == NULL) {
+			if (primary && dz->reload != NULL)
+				zone_reload_abort(dz->reload);
 			failed++;
 			char keep[64];
 			if (dz->zone != NULL)
@@ -249,14 +304,16 @@ int daemon_reload(daemon_t *d, const uint8_t *origin, bool force, size_t *loaded
 				snprintf(msg, msgcap, "zone %s: %s; %s", dz->name, r.first, keep);
 			continue;
 		}
+		if (primary && dz->reload != NULL)
+			zone_reload_commit(dz->reload);
 		if (dz->zone != NULL && z->serial != file_serial)
 			log_info(
 			    "zone %s: reloaded, serial %u (was %u; %u in the file, serial-policy), "
-			    "%zu records",
-			    dz->name, z->serial, dz->zone->serial, file_serial, z->records);
+			    "%zu records%s",
+			    dz->name, z->serial, dz->zone->serial, file_serial, z->records, note);
 		else if (dz->zone != NULL)
-			log_info("zone %s: reloaded, serial %u (was %u), %zu records", dz->name,
-			         z->serial, dz->zone->serial, z->records);
+			log_info("zone %s: reloaded, serial %u (was %u), %zu records%s", dz->name,
+			         z->serial, dz->zone->serial, z->records, note);
 		else
 			log_info("zone %s: loaded, serial %u, %zu records", dz->name, z->serial,
 			         z->records);
@@ -366,7 +423,15 @@ static int daemon_init_zones(daemon_t *d)
 		}
 		d->nzones++;
 		load_report_t r;
-		dz->zone = zone_load(zc, dz->name, &r);
+		changeset_t cs;
+		changeset_init(&cs);
+		zone_reload_info_t info;
+		dz->zone = zone_load_primary(d, dz, NULL, &r, &cs, &info);
+		changeset_free(&cs);
+		if (dz->zone != NULL)
+			zone_reload_commit(dz->reload);
+		else if (dz->reload != NULL)
+			zone_reload_abort(dz->reload);
 		if (dz->zone == NULL) {
 			log_error("zone %s: %s; not served", dz->name, r.first);
 			snprintf(dz->error, sizeof(dz->error), "%s", r.first);
@@ -427,8 +492,10 @@ static void daemon_free(daemon_t *d)
 {
 	zonedb_free(d->db); /* every reader thread has been joined */
 	journal_close(d->journal);
-	for (size_t i = 0; i < d->nzones; i++)
+	for (size_t i = 0; i < d->nzones; i++) {
 		zone_free(d->zones[i].zone);
+		zone_reload_free(d->zones[i].reload);
+	}
 	free(d->zones);
 	pthread_mutex_destroy(&d->zone_lock);
 	conf_free(d->conf);

@@ -48,6 +48,7 @@ typedef struct {
 	bool expired;                /* secondary past its SOA expire: SERVFAIL (refresh.c) */
 	uint32_t file_serial;        /* primary: the serial in the file at the last good
 	                                load (serial policy, primary.c) */
+	struct zone_reload *reload;  /* primary: its file's chunks (zone_reload.h) */
 } daemon_zone_t;
 
 typedef struct daemon {

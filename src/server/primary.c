@@ -100,45 +100,69 @@ static int zone_set_serial(const zone_t *z, uint32_t serial, zone_t **out)
 	return rc;
 }
 
+/* Whether the changeset changes anything but the SOA serial. */
+static bool changes_content(const changeset_t *cs)
+{
+	if (cs->nremoved > 0 || cs->nadded > 0)
+		return true;
+	const changeset_rr_t *a = &cs->soa_from, *b = &cs->soa_to;
+	if (a->owner == NULL || b->owner == NULL)
+		return false;
+	size_t off = rdata_soa_serial_off(a->rdata, a->rdlen);
+	return a->ttl != b->ttl || a->rdlen != b->rdlen || off == 0 ||
+	       memcmp(a->rdata, b->rdata, off) != 0 ||
+	       memcmp(a->rdata + off + 4, b->rdata + off + 4, a->rdlen - off - 4) != 0;
+}
+
 /* Whether old and new differ in anything but the SOA serial. */
 static int content_differs(const zone_t *old, const zone_t *new, bool *differs)
 {
 	changeset_t cs;
 	changeset_init(&cs);
 	int rc = changeset_diff(old, new, &cs);
-	if (rc == 0) {
-		*differs = cs.nremoved > 0 || cs.nadded > 0;
-		const changeset_rr_t *a = &cs.soa_from, *b = &cs.soa_to;
-		size_t off = a->owner ? rdata_soa_serial_off(a->rdata, a->rdlen) : 0;
-		if (!*differs && a->owner != NULL && b->owner != NULL) {
-			*differs =
-			    a->ttl != b->ttl || a->rdlen != b->rdlen || off == 0 ||
-			    memcmp(a->rdata, b->rdata, off) != 0 ||
-			    memcmp(a->rdata + off + 4, b->rdata + off + 4, a->rdlen - off - 4) != 0;
-		}
-	}
+	if (rc == 0)
+		*differs = changes_content(&cs);
 	changeset_free(&cs);
 	return rc;
 }
 
-/* Commits old -> new to the journal, flushing it first when it does not
- * continue at old's serial (or is full). */
-static int journal_commit(journal_t *j, const char *name, const zone_t *old, const zone_t *new)
+/* Commits cs (old -> new) to the journal, flushing it first when it does
+ * not continue at old's serial (or is full). */
+static int journal_commit_cs(journal_t *j, const char *name, const zone_t *old,
+                             const zone_t *new, const changeset_t *cs)
 {
+	int rc = journal_store(j, old->origin, cs);
+	if (rc == ERR_INVAL || rc == ERR_SPACE) {
+		log_info("zone %s: journal flushed (%s) before serial %u", name,
+		         rc == ERR_INVAL ? "it did not end at the served serial" : "full",
+		         new->serial);
+		rc = journal_flush(j, old->origin);
+		if (rc == 0)
+			rc = journal_store(j, old->origin, cs);
+	}
+	return rc;
+}
+
+/* The same, the changeset known (known: old -> the loaded version, whose
+ * SOA new may have replaced) or found by a diff. */
+static int journal_commit(journal_t *j, const char *name, const zone_t *old, const zone_t *new,
+                          const changeset_t *known)
+{
+	if (known != NULL) {
+		changeset_t cs = *known; /* borrowed fields; only soa_to differs */
+		uint32_t ttl;
+		const uint8_t *rd;
+		uint16_t rdlen;
+		if (!zone_soa(new, &ttl, &rd, &rdlen))
+			return ERR_MALFORMED;
+		cs.soa_to = (changeset_rr_t){new->origin, RRTYPE_SOA, rdlen, ttl, rd};
+		return journal_commit_cs(j, name, old, new, &cs);
+	}
 	changeset_t cs;
 	changeset_init(&cs);
 	int rc = changeset_diff(old, new, &cs);
-	if (rc == 0) {
-		rc = journal_store(j, old->origin, &cs);
-		if (rc == ERR_INVAL || rc == ERR_SPACE) {
-			log_info("zone %s: journal flushed (%s) before serial %u", name,
-			         rc == ERR_INVAL ? "it did not end at the served serial" : "full",
-			         new->serial);
-			rc = journal_flush(j, old->origin);
-			if (rc == 0)
-				rc = journal_store(j, old->origin, &cs);
-		}
-	}
+	if (rc == 0)
+		rc = journal_commit_cs(j, name, old, new, &cs);
 	changeset_free(&cs);
 	return rc;
 }
@@ -161,7 +185,11 @@ int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, cha
 	}
 	uint32_t o = old->serial, f = loaded->serial, s;
 	bool differs = false;
-	int rc = content_differs(old, loaded, &differs);
+	int rc = 0;
+	if (in->cs != NULL)
+		differs = changes_content(in->cs);
+	else
+		rc = content_differs(old, loaded, &differs);
 	if (rc < 0) {
 		snprintf(why, cap, "%s", err_str(rc));
 		zone_free(loaded);
@@ -218,7 +246,7 @@ int primary_reload(const primary_reload_t *in, zone_t *loaded, zone_t **out, cha
 		}
 	}
 	if (in->journal != NULL) {
-		rc = journal_commit(in->journal, in->name, old, new);
+		rc = journal_commit(in->journal, in->name, old, new, in->cs);
 		if (rc < 0) {
 			snprintf(why, cap, "journal: %s", err_str(rc));
 			zone_free(new);

@@ -20,7 +20,8 @@
  *   SOA serial written into the new version (a changeset on it)
  *                 │
  *                 ▼
- *   changeset_diff(old, new) ──► journal_store (durable) ──► the caller
+ *   the changeset (in->cs, else changeset_diff(old, new)) ──►
+ *   journal_store (durable) ──► the caller
  *   publishes and NOTIFYs
  *
  * Main thread only (the zones' one writer).
@@ -34,6 +35,7 @@
 
 #include "server/conf.h"
 #include "server/journal.h"
+#include "zone/changeset.h"
 #include "zone/zone.h"
 
 /* The shrink guard: a reload that loses more than this share of the
@@ -51,6 +53,10 @@ typedef struct {
 	uint64_t now;             /* seconds since the epoch (unixtime, dateserial) */
 	const conf_zone_t *conf;  /* the zone's options (borrowed): its shrink-limit;
 	                             NULL: PRIMARY_MAX_SHRINK */
+	/* The changes from old to loaded when the caller knows them (an
+	 * incremental reload, zone_reload.h: soa_from old's SOA, soa_to
+	 * loaded's), borrowed; NULL: found by changeset_diff. */
+	const changeset_t *cs;
 } primary_reload_t;
 
 /* Whether a reload from old_records to new_records is past a shrink limit

@@ -92,6 +92,9 @@ struct zone_reload {
 	uint64_t pend_snap_len;
 	const char *map; /* the pending file's bytes, until commit/abort */
 	size_t map_len;
+	size_t chunk;     /* average chunk size */
+	size_t cur_chunk; /* the one cur was cut with */
+	size_t pend_chunk;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -1073,7 +1076,13 @@ zone_reload_t *zone_reload_new(const uint8_t *origin, const char *path, const ch
 	name_to_lower(r->origin);
 	r->origin_keylen = name_to_key(r->origin, r->origin_key);
 	r->snap_fd = r->pend_fd = -1;
+	r->chunk = ZONE_RELOAD_CHUNK;
 	return r;
+}
+
+void zone_reload_set_chunk(zone_reload_t *r, size_t bytes)
+{
+	r->chunk = bytes < 64 ? 64 : bytes;
 }
 
 void zone_reload_free(zone_reload_t *r)
@@ -1122,7 +1131,12 @@ int zone_reload_load(zone_reload_t *r, const zone_t *served, zone_report_t repor
 	info->bytes = len;
 	zscan_chunk_t *ch = NULL;
 	size_t nch = 0;
-	int rc = zscan_split(map, len, ZONE_RELOAD_CHUNK, &ch, &nch);
+	/* cut as the committed load was cut, so that equal parts give equal
+	 * chunks; a new size takes effect with the next whole load */
+	bool can_incr = served != NULL && r->cur.usable && r->snap_fd >= 0 &&
+	                r->cur_chunk == r->chunk;
+	r->pend_chunk = r->chunk;
+	int rc = zscan_split(map, len, r->chunk, &ch, &nch);
 	if (rc < 0) {
 		pend_clear(r);
 		return rc;
@@ -1135,7 +1149,7 @@ int zone_reload_load(zone_reload_t *r, const zone_t *served, zone_report_t repor
 		snprintf(info->why_full, sizeof(info->why_full), "$INCLUDE");
 		return zone_load_file(r->origin, r->path, report, ctx, out);
 	}
-	if (served != NULL && r->cur.usable && r->snap_fd >= 0) {
+	if (can_incr) {
 		newfile_t nf = {map, len, ch, nch};
 		rc = incremental(r, served, &nf, report, ctx, out, cs, info);
 		if (rc <= 0) {
@@ -1149,9 +1163,10 @@ int zone_reload_load(zone_reload_t *r, const zone_t *served, zone_report_t repor
 		changeset_init(cs);
 	} else if (info->why_full[0] == 0) {
 		snprintf(info->why_full, sizeof(info->why_full), "%s",
-		         served == NULL        ? "first load"
-		         : r->snap_fd < 0      ? "no snapshot of the file"
-		                               : "the last load was not exact");
+		         served == NULL           ? "first load"
+		         : r->snap_fd < 0         ? "no snapshot of the file"
+		         : r->cur_chunk != r->chunk ? "a new chunk size"
+		                                  : "the last load was not exact");
 	}
 	info->chunks_read = nch;
 	info->bytes_read = len;
@@ -1190,6 +1205,7 @@ void zone_reload_commit(zone_reload_t *r)
 		return;
 	gen_free(&r->cur);
 	r->cur = r->pend;
+	r->cur_chunk = r->pend_chunk;
 	memset(&r->pend, 0, sizeof(r->pend));
 	if (r->pend_fd >= 0) {
 		if (r->snap_fd >= 0)

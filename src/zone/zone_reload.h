@@ -56,6 +56,11 @@ typedef struct {
 zone_reload_t *zone_reload_new(const uint8_t *origin, const char *path, const char *tmpdir);
 void zone_reload_free(zone_reload_t *r);
 
+/* Sets the average chunk size (default ZONE_RELOAD_CHUNK; from 64 bytes),
+ * for tests and fuzzing that want many chunks in a small file.  Takes
+ * effect at the next whole load. */
+void zone_reload_set_chunk(zone_reload_t *r, size_t bytes);
+
 /*
  * Loads the file.  served: the version served now (borrowed), which must
  * be the last committed load's, or one made from it by changing only the

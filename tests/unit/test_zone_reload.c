@@ -279,14 +279,14 @@ static unsigned seed_from_env(void)
 	return seed;
 }
 
-static void test_random_edits(void **state)
+static void random_edits(size_t chunk)
 {
-	(void)state;
 	rng = seed_from_env();
 	base_zone(1500);
 	write_file();
 	zone_reload_t *r = zone_reload_new(ORIGIN, path, dir);
 	assert_non_null(r);
+	zone_reload_set_chunk(r, chunk);
 	zone_t *served = NULL;
 	changeset_t cs;
 	changeset_init(&cs);
@@ -364,6 +364,19 @@ static void test_random_edits(void **state)
 	zone_free(served);
 	zone_reload_free(r);
 	clear_lines();
+}
+
+static void test_random_edits(void **state)
+{
+	(void)state;
+	random_edits(ZONE_RELOAD_CHUNK);
+}
+
+/* The same with chunks of a few lines, so that edits fall on boundaries. */
+static void test_random_edits_small_chunks(void **state)
+{
+	(void)state;
+	random_edits(64);
 }
 
 /* A one-record change of a 40000-entry file reads a few chunks. */
@@ -515,6 +528,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_random_edits),
+	    cmocka_unit_test(test_random_edits_small_chunks),
 	    cmocka_unit_test(test_reads_little),
 	    cmocka_unit_test(test_whole_when_needed),
 	};

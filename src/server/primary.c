@@ -59,26 +59,13 @@ bool primary_shrink_refused(size_t old_records, size_t new_records, unsigned lim
 	return (uint64_t)(old_records - new_records) * 100u > (uint64_t)old_records * limit;
 }
 
-/* The apex SOA's TTL and rdata (borrowed from z); false when it has none. */
-static bool zone_soa(const zone_t *z, uint32_t *ttl, const uint8_t **rd, uint16_t *rdlen)
-{
-	const zone_node_t *apex = zone_find(z, z->origin);
-	zone_rrset_t soa;
-	size_t pos = 0;
-	if (apex == NULL || !zone_node_rrset(apex, RRTYPE_SOA, &soa) ||
-	    !zone_rrset_next(&soa, &pos, rd, rdlen))
-		return false;
-	*ttl = soa.ttl;
-	return true;
-}
-
 /* z with its SOA serial set to serial: a new version in *out. */
 static int zone_set_serial(const zone_t *z, uint32_t serial, zone_t **out)
 {
 	uint32_t ttl;
 	const uint8_t *rd;
 	uint16_t rdlen;
-	if (!zone_soa(z, &ttl, &rd, &rdlen))
+	if (!changeset_zone_soa(z, &ttl, &rd, &rdlen))
 		return ERR_MALFORMED;
 	size_t off = rdata_soa_serial_off(rd, rdlen);
 	if (off == 0)
@@ -153,7 +140,7 @@ static int journal_commit(journal_t *j, const char *name, const zone_t *old, con
 		uint32_t ttl;
 		const uint8_t *rd;
 		uint16_t rdlen;
-		if (!zone_soa(new, &ttl, &rd, &rdlen))
+		if (!changeset_zone_soa(new, &ttl, &rd, &rdlen))
 			return ERR_MALFORMED;
 		cs.soa_to = (changeset_rr_t){new->origin, RRTYPE_SOA, rdlen, ttl, rd};
 		return journal_commit_cs(j, name, old, new, &cs);

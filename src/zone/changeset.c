@@ -93,6 +93,18 @@ bool changeset_empty(const changeset_t *cs)
 
 /* ---- diff ---- */
 
+bool changeset_zone_soa(const zone_t *z, uint32_t *ttl, const uint8_t **rd, uint16_t *rdlen)
+{
+	const zone_node_t *apex = zone_find(z, z->origin);
+	zone_rrset_t soa;
+	size_t pos = 0;
+	if (apex == NULL || !zone_node_rrset(apex, RRTYPE_SOA, &soa) ||
+	    !zone_rrset_next(&soa, &pos, rd, rdlen))
+		return false;
+	*ttl = soa.ttl;
+	return true;
+}
+
 static int node_keycmp(const zone_node_t *a, const zone_node_t *b)
 {
 	size_t m = a->keylen < b->keylen ? a->keylen : b->keylen;

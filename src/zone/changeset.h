@@ -42,6 +42,10 @@ int changeset_remove(changeset_t *cs, const uint8_t *owner, uint16_t type, uint3
 int changeset_add(changeset_t *cs, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		  const uint8_t *rdata, size_t rdlen);
 
+/* The apex SOA of z: its TTL and rdata (borrowed from z); false when z
+ * has none.  What soa_from / soa_to of a changeset from or to z hold. */
+bool changeset_zone_soa(const zone_t *z, uint32_t *ttl, const uint8_t **rd, uint16_t *rdlen);
+
 /* True when the changeset changes nothing (SOAs equal, no RRs). */
 bool changeset_empty(const changeset_t *cs);
 

@@ -259,19 +259,6 @@ static bool has_include(const char *d, size_t len)
 	return false;
 }
 
-/* The apex SOA of z (borrowed); false when it has none. */
-static bool zone_soa(const zone_t *z, uint32_t *ttl, const uint8_t **rd, uint16_t *rdlen)
-{
-	const zone_node_t *apex = zone_find(z, z->origin);
-	zone_rrset_t soa;
-	size_t pos = 0;
-	if (apex == NULL || !zone_node_rrset(apex, RRTYPE_SOA, &soa) ||
-	    !zone_rrset_next(&soa, &pos, rd, rdlen))
-		return false;
-	*ttl = soa.ttl;
-	return true;
-}
-
 /* Whether SOA rdata a and b are equal but for the serial. */
 static bool soa_same_but_serial(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
@@ -308,7 +295,7 @@ static void remember_whole(zone_reload_t *r, const zone_t *z, const char *map, s
 	g->usable = false;
 	const uint8_t *rd;
 	uint16_t rdlen;
-	if (!usable || !zone_soa(z, &g->soa_ttl, &rd, &rdlen) || tgt_build(g, z) < 0)
+	if (!usable || !changeset_zone_soa(z, &g->soa_ttl, &rd, &rdlen) || tgt_build(g, z) < 0)
 		return;
 	memcpy(g->soa, rd, rdlen);
 	g->soa_len = rdlen;
@@ -849,7 +836,7 @@ static int incremental(zone_reload_t *r, const zone_t *served, const newfile_t *
 	uint32_t sttl;
 	const uint8_t *srd;
 	uint16_t slen;
-	if (!zone_soa(served, &sttl, &srd, &slen) || sttl != cur->soa_ttl ||
+	if (!changeset_zone_soa(served, &sttl, &srd, &slen) || sttl != cur->soa_ttl ||
 	    !soa_same_but_serial(srd, slen, cur->soa, cur->soa_len)) {
 		snprintf(info->why_full, sizeof(info->why_full), "the served SOA is not the file's");
 		return 1;

@@ -282,6 +282,16 @@ static void pend_clear(zone_reload_t *r)
 	r->have_pend = false;
 }
 
+/* A load this reloader cannot follow: once committed, the next reload is
+ * whole. */
+static void pend_unusable(zone_reload_t *r)
+{
+	pend_clear(r);
+	r->have_pend = true;
+	r->pend_snap_len = r->snap_len;
+	r->pend_chunk = r->chunk;
+}
+
 /* Records what a successful whole load of map[0..len) gives the next
  * reload: chunks, states, the snapshot.  Any failure only makes the next
  * reload whole too. */
@@ -1099,6 +1109,7 @@ int zone_reload_load(zone_reload_t *r, const zone_t *served, zone_report_t repor
 		if (fd >= 0)
 			close(fd);
 		snprintf(info->why_full, sizeof(info->why_full), "the file cannot be read");
+		pend_unusable(r);
 		return zone_load_file(r->origin, r->path, report, ctx, out);
 	}
 	size_t len = (size_t)st.st_size;
@@ -1108,6 +1119,7 @@ int zone_reload_load(zone_reload_t *r, const zone_t *served, zone_report_t repor
 		if (m == MAP_FAILED) {
 			close(fd);
 			snprintf(info->why_full, sizeof(info->why_full), "the file cannot be mapped");
+			pend_unusable(r);
 			return zone_load_file(r->origin, r->path, report, ctx, out);
 		}
 		map = m;
@@ -1132,7 +1144,7 @@ int zone_reload_load(zone_reload_t *r, const zone_t *served, zone_report_t repor
 	if (has_include(map, len)) {
 		/* an included file may change on its own: whole, always */
 		free(ch);
-		pend_clear(r);
+		pend_unusable(r);
 		snprintf(info->why_full, sizeof(info->why_full), "$INCLUDE");
 		return zone_load_file(r->origin, r->path, report, ctx, out);
 	}

@@ -518,6 +518,23 @@ static void test_whole_when_needed(void **state)
 	info = reload_once(r, &served, &rep);
 	assert_false(info.incremental);
 	assert_string_equal(info.why_full, "$INCLUDE");
+	/* without it again: still whole (the served zone came from two
+	 * files), and the same as a whole load */
+	f = fopen("/tmp/nsf-zreload-inc.db", "w");
+	fprintf(f, "included A 10.7.7.7\n");
+	fclose(f);
+	bump_serial();
+	info = reload_once(r, &served, &rep);
+	assert_false(info.incremental);
+	assert_non_null(zone_find(served, (const uint8_t *)"\10included\7example\3com"));
+	del(HEADER);
+	bump_serial();
+	info = reload_once(r, &served, &rep);
+	assert_false(info.incremental);
+	zone_t *whole = NULL;
+	assert_int_equal(zone_load_file(ORIGIN, path, NULL, NULL, &whole), 0);
+	assert_same_zone(served, whole);
+	zone_free(whole);
 	remove("/tmp/nsf-zreload-inc.db");
 	zone_free(served);
 	zone_reload_free(r);

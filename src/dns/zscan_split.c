@@ -17,30 +17,6 @@
 #include <emmintrin.h>
 #endif
 
-/* The first byte at or after p that the pass below must look at: newline,
- * quote, backslash, parenthesis or ';'.  16 bytes a step with SSE2. */
-static inline size_t next_special(const unsigned char *d, size_t i, size_t len)
-{
-#if defined(__SSE2__)
-	const __m128i nl = _mm_set1_epi8('\n'), dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-	              lp = _mm_set1_epi8('('), rp = _mm_set1_epi8(')'), sc = _mm_set1_epi8(';');
-	while (len - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
-		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, dq));
-		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, lp)));
-		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, rp), _mm_cmpeq_epi8(v, sc)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask != 0)
-			return i + (size_t)__builtin_ctz(mask);
-		i += 16;
-	}
-#endif
-	while (i < len && d[i] != '\n' && d[i] != '"' && d[i] != '\\' && d[i] != '(' &&
-	       d[i] != ')' && d[i] != ';')
-		i++;
-	return i;
-}
-
 static inline uint64_t mix(uint64_t h, uint64_t w, uint64_t k)
 {
 	h = (h ^ w) * k;
@@ -79,26 +55,6 @@ uint64_t zscan_chunk_hash(const void *p, size_t len)
 	return h * 0x94d049bb133111ebull ^ (h >> 27);
 }
 
-/* The same inside a quoted string: newline, quote or backslash. */
-static inline size_t next_qspecial(const unsigned char *d, size_t i, size_t len)
-{
-#if defined(__SSE2__)
-	const __m128i nl = _mm_set1_epi8('\n'), dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	while (len - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
-		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, dq));
-		m = _mm_or_si128(m, _mm_cmpeq_epi8(v, bs));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask != 0)
-			return i + (size_t)__builtin_ctz(mask);
-		i += 16;
-	}
-#endif
-	while (i < len && d[i] != '\n' && d[i] != '"' && d[i] != '\\')
-		i++;
-	return i;
-}
-
 /* A byte that may begin an owner name a chunk can start with.  Blanks
  * (previous owner), '$' (directives), ';', parentheses, quotes and
  * backslashes never do. */
@@ -122,6 +78,36 @@ static int push(zscan_chunk_t **v, size_t *n, size_t *cap, size_t off, unsigned 
 	return 0;
 }
 
+/* Bit i of *nl: data[i] is a newline; of *sp: a quote, backslash,
+ * parenthesis or ';' (i < 64).  p has 64 readable bytes. */
+static inline void masks64(const unsigned char *p, uint64_t *nl, uint64_t *sp)
+{
+#if defined(__SSE2__)
+	const __m128i n = _mm_set1_epi8('\n'), dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+	              lp = _mm_set1_epi8('('), rp = _mm_set1_epi8(')'), sc = _mm_set1_epi8(';');
+	uint64_t a = 0, b = 0;
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lp), _mm_cmpeq_epi8(v, rp)));
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(v, sc));
+		a |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, n)) << (16 * k);
+		b |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k);
+	}
+	*nl = a;
+	*sp = b;
+#else
+	uint64_t a = 0, b = 0;
+	for (int i = 0; i < 64; i++) {
+		unsigned char c = p[i];
+		a |= (uint64_t)(c == '\n') << i;
+		b |= (uint64_t)(c == '"' || c == '\\' || c == '(' || c == ')' || c == ';') << i;
+	}
+	*nl = a;
+	*sp = b;
+#endif
+}
+
 int zscan_split(const char *data, size_t len, size_t target, zscan_chunk_t **out, size_t *n)
 {
 	const unsigned char *d = (const unsigned char *)data;
@@ -132,38 +118,54 @@ int zscan_split(const char *data, size_t len, size_t target, zscan_chunk_t **out
 	*n = 0;
 	if (push(&v, &nv, &cap, 0, 1) < 0)
 		return -ENOMEM;
+	/* The pass visits only the bytes that change its state: newlines and
+	 * the specials, found 64 bytes at a time.  State between them: open
+	 * parentheses, inside a quoted string, inside a comment, and the
+	 * position of a byte taken by a backslash. */
 	unsigned line = 1;
 	int depth = 0;
-	size_t last = 0, i = 0;
-	while (i < len) {
-		/* i is a line start */
-		if (depth == 0 && i - last >= min && owner_start(d[i])) {
-			/* ~1 line in 64 starts a chunk, by its first 8 bytes, or
-			 * the distance does */
-			uint64_t w = 0;
-			memcpy(&w, d + i, len - i < 8 ? len - i : 8);
-			if (((w * 0x9e3779b97f4a7c15ull) >> 58) == 0 || i - last >= max) {
-				if (push(&v, &nv, &cap, i, line) < 0) {
-					free(v);
-					return -ENOMEM;
-				}
-				last = i;
-			}
+	bool quote = false, comment = false;
+	size_t last = 0, esc = SIZE_MAX;
+	unsigned char tail[64];
+	for (size_t b = 0; b < len; b += 64) {
+		uint64_t nl, sp;
+		if (len - b >= 64) {
+			masks64(d + b, &nl, &sp);
+		} else {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, d + b, len - b);
+			masks64(tail, &nl, &sp);
 		}
-		/* to the end of the line */
-		bool quote = false;
-		while (i < len) {
-			i = quote ? next_qspecial(d, i, len) : next_special(d, i, len);
-			if (i >= len)
-				break;
-			unsigned char c = d[i++];
-			if (c == '\n')
-				break;
+		for (uint64_t ev = nl | sp; ev != 0; ev &= ev - 1) {
+			size_t i = b + (size_t)__builtin_ctzll(ev);
+			unsigned char c = d[i];
+			if (c == '\n') {
+				line++;
+				comment = quote = false;
+				esc = SIZE_MAX;
+				size_t s0 = i + 1;
+				if (depth != 0 || s0 >= len || s0 - last < min || !owner_start(d[s0]))
+					continue;
+				/* ~1 line in 64 starts a chunk, by its first 8 bytes,
+				 * or the distance does */
+				uint64_t w = 0;
+				memcpy(&w, d + s0, len - s0 < 8 ? len - s0 : 8);
+				if (((w * 0x9e3779b97f4a7c15ull) >> 58) == 0 || s0 - last >= max) {
+					if (push(&v, &nv, &cap, s0, line) < 0) {
+						free(v);
+						return -ENOMEM;
+					}
+					last = s0;
+				}
+				continue;
+			}
+			if (comment || i == esc)
+				continue; /* a comment's, or taken by a backslash */
 			if (quote) {
 				if (c == '"')
 					quote = false;
-				else if (c == '\\' && i < len && d[i] != '\n')
-					i++;
+				else if (c == '\\')
+					esc = i + 1;
 				continue;
 			}
 			switch (c) {
@@ -171,8 +173,7 @@ int zscan_split(const char *data, size_t len, size_t target, zscan_chunk_t **out
 				quote = true;
 				break;
 			case '\\':
-				if (i < len && d[i] != '\n')
-					i++;
+				esc = i + 1;
 				break;
 			case '(':
 				depth++;
@@ -181,16 +182,11 @@ int zscan_split(const char *data, size_t len, size_t target, zscan_chunk_t **out
 				if (depth > 0)
 					depth--;
 				break;
-			case ';': {
-				const unsigned char *nl = memchr(d + i, '\n', len - i);
-				i = nl ? (size_t)(nl - d) : len;
-				break;
-			}
-			default:
+			case ';':
+				comment = true;
 				break;
 			}
 		}
-		line++;
 	}
 	for (size_t k = 0; k < nv; k++) {
 		size_t end = k + 1 < nv ? v[k + 1].off : len;

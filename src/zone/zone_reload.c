@@ -830,6 +830,53 @@ static bool check_name(const zone_reload_t *r, const gen_t *g, const zone_t *ser
 
 /* ------------------------------------------------ the incremental path */
 
+/* The snapshot read through a window of SNAP_WINDOW bytes (pread), so
+ * that a reload does not map the whole old file beside the new one. */
+#define SNAP_WINDOW (1u << 20)
+
+typedef struct {
+	int fd;
+	uint64_t size;
+	char *buf;
+	size_t cap;
+	uint64_t off;
+	size_t len;
+} snapwin_t;
+
+/* Bytes [off, off + n) of the snapshot, valid until the next call; NULL
+ * when they are not there or cannot be read. */
+static const char *snap_get(snapwin_t *w, uint64_t off, size_t n)
+{
+	if (off > w->size || n > w->size - off)
+		return NULL;
+	if (w->buf != NULL && off >= w->off && off + n <= w->off + w->len)
+		return w->buf + (off - w->off);
+	size_t want = n > SNAP_WINDOW ? n : SNAP_WINDOW;
+	if (want > w->size - off)
+		want = (size_t)(w->size - off);
+	if (want > w->cap) {
+		char *b = realloc(w->buf, want ? want : 1);
+		if (b == NULL)
+			return NULL;
+		w->buf = b;
+		w->cap = want;
+	}
+	size_t got = 0;
+	while (got < want) {
+		ssize_t k = pread(w->fd, w->buf + got, want - got, (off_t)(off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			w->len = 0;
+			return NULL;
+		}
+		got += (size_t)k;
+	}
+	w->off = off;
+	w->len = got;
+	return w->buf;
+}
+
 typedef struct {
 	const char *map;
 	size_t len;
@@ -851,16 +898,7 @@ static int incremental(zone_reload_t *r, const zone_t *served, const newfile_t *
 		snprintf(info->why_full, sizeof(info->why_full), "the served SOA is not the file's");
 		return 1;
 	}
-	const char *snap = NULL;
-	if (r->snap_len > 0) {
-		void *m = mmap(NULL, r->snap_len, PROT_READ, MAP_SHARED, r->snap_fd, 0);
-		if (m == MAP_FAILED) {
-			snprintf(info->why_full, sizeof(info->why_full), "snapshot: %s",
-			         strerror(errno));
-			return 1;
-		}
-		snap = m;
-	}
+	snapwin_t win = {.fd = r->snap_fd, .size = r->snap_len};
 	size_t hsize = 16;
 	while (hsize < cur->n * 2)
 		hsize *= 2;
@@ -894,9 +932,10 @@ static int incremental(zone_reload_t *r, const zone_t *served, const newfile_t *
 			size_t i = ht[h] - 1;
 			const chunk_t *oc = &cur->v[i];
 			if (used[i] || oc->hash != nc->hash || oc->len != nc->len || (i == 0) != (j == 0) ||
-			    !zscan_state_equal(&cur->states[oc->state], &st) ||
-			    oc->snap + oc->len > r->snap_len ||
-			    memcmp(snap + oc->snap, nf->map + nc->off, nc->len) != 0)
+			    !zscan_state_equal(&cur->states[oc->state], &st))
+				continue;
+			const char *old = snap_get(&win, oc->snap, oc->len);
+			if (old == NULL || memcmp(old, nf->map + nc->off, nc->len) != 0)
 				continue;
 			found = i;
 			break;
@@ -936,13 +975,14 @@ static int incremental(zone_reload_t *r, const zone_t *served, const newfile_t *
 			rc = 1;
 			break;
 		}
-		if (oc->snap + oc->len > r->snap_len) {
-			inc_fail(&c, "the snapshot is short");
+		const char *old = snap_get(&win, oc->snap, oc->len);
+		if (old == NULL) {
+			inc_fail(&c, "the snapshot cannot be read");
 			rc = 1;
 			break;
 		}
 		zscan_state_t end;
-		rc = scan_chunk(&c, snap + oc->snap, oc->len, oc->line,
+		rc = scan_chunk(&c, old, oc->len, oc->line,
 		                i == 0 ? NULL : &cur->states[oc->state], 0, &end);
 	}
 	info->bytes_read = readb;
@@ -1043,8 +1083,7 @@ static int incremental(zone_reload_t *r, const zone_t *served, const newfile_t *
 out:
 	if (rc == 1)
 		snprintf(info->why_full, sizeof(info->why_full), "%s", c.why);
-	if (snap != NULL)
-		munmap((void *)snap, r->snap_len);
+	free(win.buf);
 	gen_free(&g);
 	free(ht);
 	free(used);

@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the incremental reload (src/zone/zone_reload.c),
- * differential: the input is two zone files, OLD and NEW, split at the
- * first line "%%".  OLD is loaded, then NEW is reloaded against it; a
- * whole load of NEW (zone_load_file) must agree: both fail, or both make
- * the same zone, record for record and TTL for TTL.  Small chunks (64
+ * differential: the input is up to four versions of a zone file, split
+ * at lines "%%".  Each is reloaded against the last one that loaded; a
+ * whole load of it (zone_load_file) must agree: both fail, or both make
+ * the same zone, record for record and TTL for TTL, and an incremental
+ * changeset must turn the served version into the new one.  Small chunks (64
  * bytes) so that short inputs have many.  Inputs with $INCLUDE are skipped
  * (the fuzzer must not make the loader open files).
  */
@@ -50,28 +51,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 8 <= size; i++)
 		if (data[i] == '$' && strncasecmp((const char *)data + i + 1, "include", 7) == 0)
 			return 0;
-	const uint8_t *sep = NULL;
-	for (size_t i = 0; i + 3 <= size; i++)
+	/* the versions: split at lines "%%", at most 4 */
+	const uint8_t *ver[4];
+	size_t len[4], n = 0, start = 0;
+	for (size_t i = 0; i + 3 <= size && n < 3; i++)
 		if (data[i] == '%' && data[i + 1] == '%' && data[i + 2] == '\n' &&
 		    (i == 0 || data[i - 1] == '\n')) {
-			sep = data + i;
-			break;
+			ver[n] = data + start;
+			len[n++] = i - start;
+			start = i + 3;
+			i += 2;
 		}
-	if (sep == NULL)
+	if (n == 0)
 		return 0;
-	size_t n_old = (size_t)(sep - data);
+	ver[n] = data + start;
+	len[n++] = size - start;
 	zone_reload_t *r = zone_reload_new(ORIGIN, path, "/tmp");
 	if (r == NULL)
 		abort();
 	zone_reload_set_chunk(r, 64);
-	put_file(data, n_old);
-	zone_t *served = NULL, *next = NULL, *whole = NULL;
+	zone_t *served = NULL;
 	changeset_t cs;
 	changeset_init(&cs);
 	zone_reload_info_t info;
-	if (zone_reload_load(r, NULL, NULL, NULL, &served, &cs, &info) == 0) {
-		zone_reload_commit(r);
-		put_file(sep + 3, size - n_old - 3);
+	for (size_t v = 0; v < n; v++) {
+		put_file(ver[v], len[v]);
+		zone_t *next = NULL, *whole = NULL;
 		changeset_free(&cs);
 		changeset_init(&cs);
 		int a = zone_reload_load(r, served, NULL, NULL, &next, &cs, &info);
@@ -87,11 +92,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			zone_free(check);
 		}
+		zone_free(whole);
+		if (a == 0) {
+			zone_reload_commit(r);
+			zone_free(served);
+			served = next;
+		} else {
+			zone_reload_abort(r);
+		}
 	}
 	changeset_free(&cs);
 	zone_free(served);
-	zone_free(next);
-	zone_free(whole);
 	zone_reload_free(r);
 	unlink(path);
 	return 0;

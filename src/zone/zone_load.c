@@ -409,10 +409,14 @@ static int index_glue(zone_builder_t *b)
 		const uint8_t *target = r->data + r->keylen;
 		if (r->type != RRTYPE_NS || !name_is_below(target, b->origin))
 			continue;
-		uint8_t *k = arena_alloc(&b->recs_arena, 2 + NAME_KEY_MAXLEN);
+		/* sized to the key: a zone has many NS records */
+		uint8_t key[NAME_KEY_MAXLEN];
+		size_t kl = name_to_key(target, key);
+		uint8_t *k = arena_alloc(&b->recs_arena, 2 + kl);
 		if (k == NULL)
 			return -ENOMEM;
-		wire_put_u16(k, (uint16_t)name_to_key(target, k + 2));
+		wire_put_u16(k, (uint16_t)kl);
+		memcpy(k + 2, key, kl);
 		b->glue_keys[b->nglue++] = k;
 	}
 	qsort(b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp);

@@ -76,6 +76,13 @@ struct zone_builder {
 	size_t nnodes, nodes_cap;
 	zone_rr_data_t *rrs;
 	size_t rrs_cap;
+	size_t glue_cap;
+	/* the last owner added and its key (in zone): an owner's records
+	 * mostly come together */
+	uint8_t last_owner[NAME_MAXLEN];
+	size_t last_owner_len;
+	uint8_t last_key[NAME_KEY_MAXLEN];
+	size_t last_keylen;
 };
 
 static void report(zone_builder_t *b, const rec_t *r, zone_sev_t sev, const char *fmt, ...)
@@ -208,14 +215,27 @@ int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uin
 		     const uint8_t *rdata, size_t rdlen, const char *file, unsigned line,
 		     unsigned col)
 {
-	uint8_t key[NAME_KEY_MAXLEN];
-	size_t kl = name_to_key(owner, key);
 	uint16_t fidx;
 	int rc = file_index(b, file, &fidx);
 	if (rc < 0)
 		return rc;
 	if (rdlen > RDATA_MAXLEN)
 		return ERR_INVAL;
+	size_t ol = name_length(owner);
+	uint8_t nk[NAME_KEY_MAXLEN];
+	const uint8_t *key = b->last_key;
+	size_t kl = b->last_keylen;
+	if (ol != b->last_owner_len || memcmp(owner, b->last_owner, ol) != 0) {
+		kl = name_to_key(owner, nk);
+		key = nk;
+		if (kl >= b->origin_keylen && memcmp(nk, b->origin_key, b->origin_keylen) == 0) {
+			memcpy(b->last_owner, owner, ol);
+			b->last_owner_len = ol;
+			memcpy(b->last_key, nk, kl);
+			b->last_keylen = kl;
+			key = b->last_key;
+		}
+	}
 	if (kl < b->origin_keylen || memcmp(key, b->origin_key, b->origin_keylen) != 0) {
 		rec_t pos = {.line = line, .col = col, .file = fidx};
 		char on[NAME_TEXT_MAXLEN], zn[NAME_TEXT_MAXLEN];
@@ -495,31 +515,6 @@ static int add_glue_key(zone_builder_t *b, const uint8_t *target)
 	return 0;
 }
 
-/* index_glue for the streamed nodes. */
-static int index_glue_nodes(zone_builder_t *b)
-{
-	size_t n = 0;
-	zone_rrset_t rs;
-	for (size_t i = 0; i < b->nnodes; i++)
-		if (zone_node_rrset(b->nodes[i], RRTYPE_NS, &rs))
-			n += rs.count;
-	b->glue_keys = malloc((n ? n : 1) * sizeof(*b->glue_keys));
-	if (b->glue_keys == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < b->nnodes; i++) {
-		if (!zone_node_rrset(b->nodes[i], RRTYPE_NS, &rs))
-			continue;
-		size_t pos = 0;
-		const uint8_t *rd;
-		uint16_t len;
-		while (zone_rrset_next(&rs, &pos, &rd, &len))
-			if (name_is_below(rd, b->origin) && add_glue_key(b, rd) < 0)
-				return -ENOMEM;
-	}
-	qsort(b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp);
-	return 0;
-}
-
 /* Collects the keys of every in-zone name an NS record points to. */
 static int index_glue(zone_builder_t *b)
 {
@@ -671,6 +666,19 @@ static int stream_owner_done(zone_builder_t *b)
 		b->rrs_cap = n * 2;
 	}
 	for (size_t k = 0; k < n; k++) {
+		if (v[k]->type == RRTYPE_NS &&
+		    name_is_below(v[k]->data + v[k]->keylen, b->origin)) {
+			if (b->nglue == b->glue_cap) {
+				size_t cap = b->glue_cap ? b->glue_cap * 2 : 1024;
+				uint8_t **g = realloc(b->glue_keys, cap * sizeof(*g));
+				if (g == NULL)
+					return -ENOMEM;
+				b->glue_keys = g;
+				b->glue_cap = cap;
+			}
+			if (add_glue_key(b, v[k]->data + v[k]->keylen) < 0)
+				return -ENOMEM;
+		}
 		b->rrs[k].type = v[k]->type;
 		b->rrs[k].ttl = v[k]->ttl;
 		b->rrs[k].rdlen = v[k]->rdlen;
@@ -717,6 +725,9 @@ static rec_t *rec_from_node(arena_t *arena, const zone_node_t *node, const zone_
 static int stream_stop(zone_builder_t *b)
 {
 	b->streaming = false;
+	free(b->glue_keys); /* index_glue makes them again (their keys stay in the arena) */
+	b->glue_keys = NULL;
+	b->nglue = b->glue_cap = 0;
 	for (size_t i = 0; i < b->nnodes; i++) {
 		const zone_node_t *node = b->nodes[i];
 		for (size_t s = 0; s < node->nrrsets; s++) {
@@ -768,12 +779,26 @@ static int stream_stop(zone_builder_t *b)
 	return 0;
 }
 
+/* Whether a node below no cut and not the apex gives check_node anything
+ * to do: only SOA, CNAME, DNAME and NS records can. */
+static bool node_needs_check(const zone_node_t *node)
+{
+	for (size_t s = 0; s < node->nrrsets; s++) {
+		uint16_t t = zone_node_rrset_at(node, s).type;
+		if (t == RRTYPE_SOA || t == RRTYPE_CNAME || t == RRTYPE_DNAME || t == RRTYPE_NS)
+			return true;
+	}
+	return false;
+}
+
 /* finish for a stream: the checks, node by node, on records made from
  * each node (as the ordinary path sees them), then the version. */
 static int stream_finish(zone_builder_t *b, zone_t **out)
 {
-	if (index_glue_nodes(b) < 0)
+	/* the glue keys were collected as the nodes were made */
+	if (b->glue_keys == NULL && (b->glue_keys = malloc(sizeof(*b->glue_keys))) == NULL)
 		return -ENOMEM;
+	qsort(b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp);
 	arena_t scratch;
 	arena_init(&scratch, 64u << 10);
 	rec_t **run = NULL, *cut_rec = NULL;
@@ -785,6 +810,11 @@ static int stream_finish(zone_builder_t *b, zone_t **out)
 		const zone_node_t *node = b->nodes[i];
 		if (i + 4 < b->nnodes)
 			__builtin_prefetch(b->nodes[i + 4]);
+		if (cut.keylen > 0 && !(node->keylen > cut.keylen &&
+		                        memcmp(zone_node_key(node), cut.key, cut.keylen) == 0))
+			cut.keylen = 0; /* as check_node would */
+		if (cut.keylen == 0 && node->keylen != b->origin_keylen && !node_needs_check(node))
+			continue; /* check_node would neither report nor start a cut */
 		size_t n = 0;
 		for (size_t s = 0; s < node->nrrsets && rc == 0; s++) {
 			zone_rrset_t rs = zone_node_rrset_at(node, s);

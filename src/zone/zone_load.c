@@ -77,6 +77,7 @@ struct zone_builder {
 	zone_rr_data_t *rrs;
 	size_t rrs_cap;
 	size_t glue_cap;
+	size_t check_at; /* the streamed node stream_finish checks */
 	/* the last owner added and its key (in zone): an owner's records
 	 * mostly come together */
 	uint8_t last_owner[NAME_MAXLEN];
@@ -418,9 +419,15 @@ static size_t find_key(const zone_builder_t *b, const uint8_t *key, size_t kl)
 	return lo;
 }
 
-/* The streamed node of key, or NULL. */
+/* The streamed node of key, or NULL.  The glue of a delegation mostly
+ * follows it: the nodes after the one checked are tried first. */
 static const zone_node_t *stream_find(const zone_builder_t *b, const uint8_t *key, size_t kl)
 {
+	for (size_t i = b->check_at + 1; i < b->nnodes && i <= b->check_at + 4; i++) {
+		const zone_node_t *n = b->nodes[i];
+		if (n->keylen == kl && memcmp(zone_node_key(n), key, kl) == 0)
+			return n;
+	}
 	size_t lo = 0, hi = b->nnodes;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -843,6 +850,7 @@ static int stream_finish(zone_builder_t *b, zone_t **out)
 			break;
 		if (node->keylen == b->origin_keylen)
 			apex_seen = true;
+		b->check_at = i;
 		check_node(b, run, n, &cut);
 		if (cut.keylen == node->keylen && cut.keylen > 0) {
 			/* a cut at this node: its record outlives the scratch */

@@ -747,16 +747,39 @@ static bool key_is_wild(const uint8_t *key, size_t len)
 	return len >= 2 && key[len - 2] == '*' && key[len - 1] == 0 && (len == 2 || key[len - 3] == 0);
 }
 
-/* One pass over the nodes in order (nodes[0..nn)): the empty
- * non-terminals between each node and its nearest ancestor node (kept on a
- * stack: in canonical order a node's descendants follow it), and the
- * wildcards.  With f NULL only counts. */
+/* Hashes collected by filters_walk. */
+typedef struct {
+	uint32_t *v;
+	size_t n, cap;
+	bool failed; /* ENOMEM */
+} hashes_t;
+
+static void hashes_add(hashes_t *h, uint32_t x)
+{
+	if (h->n == h->cap && !h->failed) {
+		size_t cap = h->cap ? h->cap * 2 : 256;
+		uint32_t *v = realloc(h->v, cap * sizeof(*v));
+		if (v == NULL) {
+			h->failed = true;
+			return;
+		}
+		h->v = v;
+		h->cap = cap;
+	}
+	if (!h->failed)
+		h->v[h->n++] = x;
+}
+
+/* One pass over the nodes in order (nodes[0..nn)): the hashes of the
+ * empty non-terminals between each node and its nearest ancestor node
+ * (kept on a stack: in canonical order a node's descendants follow it),
+ * and of the wildcards' parents; the filters are sized by their numbers
+ * afterwards. */
 static void filters_walk(const zone_t *z, const zone_node_t *const *nodes, size_t nn,
-			 struct zone_filters *f, size_t *ents, size_t *wilds)
+			 hashes_t *ents, hashes_t *wilds)
 {
 	const zone_node_t *stack[NAME_MAXLABELS + 1];
 	size_t depth = 0;
-	*ents = *wilds = 0;
 	for (size_t i = 0; i < nn; i++) {
 		const zone_node_t *n = nodes[i];
 		const uint8_t *k = n->data;
@@ -771,15 +794,10 @@ static void filters_walk(const zone_t *z, const zone_node_t *const *nodes, size_
 		for (size_t p = from; p < len; p++) {
 			if (p == 0 || k[p - 1] != 0 || p == above)
 				continue;
-			(*ents)++;
-			if (f != NULL)
-				filter_add_ent(f, k, p);
+			hashes_add(ents, zone_key_hash(k, p));
 		}
-		if (key_is_wild(k, len)) {
-			(*wilds)++;
-			if (f != NULL)
-				filter_add_wild(f, k, len - 2);
-		}
+		if (key_is_wild(k, len))
+			hashes_add(wilds, zone_key_hash(k, len - 2));
 		if (depth < NAME_MAXLABELS + 1)
 			stack[depth++] = n;
 	}
@@ -792,16 +810,24 @@ static struct zone_filters *filters_build(const zone_t *z, const zone_node_t *co
 {
 	if (nodes == NULL)
 		return NULL;
-	size_t ents, wilds;
-	filters_walk(z, nodes, n, NULL, &ents, &wilds);
-	uint32_t em = fmask(ents, 4096), wm = fmask(wilds, 256);
-	struct zone_filters *f =
-	    calloc(1, sizeof(*f) + (fwords(em) + fwords(wm)) * sizeof(uint64_t));
-	if (f == NULL)
-		return NULL;
-	f->ent_mask = em;
-	f->wild_mask = wm;
-	filters_walk(z, nodes, n, f, &ents, &wilds);
+	hashes_t ents = {0}, wilds = {0};
+	filters_walk(z, nodes, n, &ents, &wilds);
+	struct zone_filters *f = NULL;
+	if (!ents.failed && !wilds.failed) {
+		uint32_t em = fmask(ents.n, 4096), wm = fmask(wilds.n, 256);
+		f = calloc(1, sizeof(*f) + (fwords(em) + fwords(wm)) * sizeof(uint64_t));
+		if (f != NULL) {
+			f->ent_mask = em;
+			f->wild_mask = wm;
+			for (size_t i = 0; i < ents.n; i++)
+				f->ent_keys += fset(f->bits, f->ent_mask, ents.v[i]);
+			for (size_t i = 0; i < wilds.n; i++)
+				f->wild_keys +=
+				    fset(f->bits + fwords(f->ent_mask), f->wild_mask, wilds.v[i]);
+		}
+	}
+	free(ents.v);
+	free(wilds.v);
 	return f;
 }
 

@@ -33,12 +33,38 @@ struct zone_store {
  */
 #define HIDX_MAX_SLOT_BITS 9 /* 512 slots a page */
 
-/* A slot: the hash beside the pointer, so that a probe touches one cache
- * line of the table before the node itself. */
-typedef struct {
-	uint32_t hash;
-	const zone_node_t *node; /* NULL: empty */
-} hslot_t;
+/* A slot: the node's pointer in the low 48 bits (user-space addresses
+ * fit; a node that does not is not indexed, see hpage_put) and 16 bits of
+ * its hash above, so that a probe touches one cache line of the table
+ * before the node itself, in 8 octets: a bulk load's index is written
+ * once for every node.  The tag holds the hash's low 9 bits (the home
+ * slot in a page: HIDX_MAX_SLOT_BITS) and its top 7; the full hash is
+ * the node's prio.  0: empty. */
+typedef uint64_t hslot_t;
+_Static_assert(HIDX_MAX_SLOT_BITS <= 9, "the tag holds 9 bits of the home slot");
+
+#define HSLOT_PTR_BITS 48
+
+static inline uint64_t hslot_tag(uint32_t h)
+{
+	return (h & 0x1ffu) | ((h >> 16) & 0xfe00u);
+}
+
+static inline const zone_node_t *hslot_node(hslot_t s)
+{
+	return (const zone_node_t *)(uintptr_t)(s & (((uint64_t)1 << HSLOT_PTR_BITS) - 1));
+}
+
+static inline bool hslot_is(hslot_t s, uint32_t h)
+{
+	return s >> HSLOT_PTR_BITS == hslot_tag(h);
+}
+
+/* The home slot of an entry in a page of mask (< 512 slots). */
+static inline uint32_t hslot_home(hslot_t s, uint32_t mask)
+{
+	return (uint32_t)(s >> HSLOT_PTR_BITS) & mask;
+}
 
 typedef struct {
 	uint32_t refs;  /* versions holding the page (atomic: versions are
@@ -364,10 +390,10 @@ static const zone_node_t *hidx_find(const struct zone_hidx *x, uint32_t h, const
 	uint32_t mask = (1u << x->slot_bits) - 1;
 	/* a page always has an empty slot (hpage_put) */
 	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
-		const zone_node_t *n = slot[i].node;
-		if (n == NULL)
+		if (slot[i] == 0)
 			return NULL;
-		if (slot[i].hash == h && n->keylen == keylen && memcmp(n->data, key, keylen) == 0)
+		const zone_node_t *n = hslot_node(slot[i]);
+		if (hslot_is(slot[i], h) && n->keylen == keylen && memcmp(n->data, key, keylen) == 0)
 			return n;
 	}
 }
@@ -397,18 +423,20 @@ static int hpage_put(hpage_t *p, unsigned slot_bits, uint32_t h, const zone_node
 	hslot_t *slot = p->slot;
 	uint32_t mask = (1u << slot_bits) - 1;
 	uint32_t i = h & mask;
-	for (; slot[i].node != NULL; i = (i + 1) & mask) {
-		const zone_node_t *o = slot[i].node;
-		if (slot[i].hash == h && o->keylen == n->keylen &&
+	if ((uintptr_t)n >> HSLOT_PTR_BITS != 0)
+		return -1; /* no room for the tag: the version does without */
+	hslot_t e = (uint64_t)(uintptr_t)n | hslot_tag(h) << HSLOT_PTR_BITS;
+	for (; slot[i] != 0; i = (i + 1) & mask) {
+		const zone_node_t *o = hslot_node(slot[i]);
+		if (hslot_is(slot[i], h) && o->keylen == n->keylen &&
 		    memcmp(o->data, n->data, n->keylen) == 0) {
-			slot[i].node = n;
+			slot[i] = e;
 			return 0;
 		}
 	}
 	if (p->count + 1 >= (1u << slot_bits))
 		return -1;
-	slot[i].hash = h;
-	slot[i].node = n;
+	slot[i] = e;
 	p->count++;
 	return 1;
 }
@@ -422,18 +450,18 @@ static bool hpage_del(hpage_t *p, unsigned slot_bits, uint32_t h, const uint8_t 
 	uint32_t mask = (1u << slot_bits) - 1;
 	uint32_t i = h & mask;
 	for (;; i = (i + 1) & mask) {
-		const zone_node_t *o = slot[i].node;
-		if (o == NULL)
+		if (slot[i] == 0)
 			return false;
-		if (slot[i].hash == h && o->keylen == keylen && memcmp(o->data, key, keylen) == 0)
+		const zone_node_t *o = hslot_node(slot[i]);
+		if (hslot_is(slot[i], h) && o->keylen == keylen && memcmp(o->data, key, keylen) == 0)
 			break;
 	}
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (slot[j].node == NULL)
+		if (slot[j] == 0)
 			break;
-		uint32_t home = slot[j].hash & mask;
+		uint32_t home = hslot_home(slot[j], mask);
 		/* j's entry may move to the hole at i when its home is not
 		 * cyclically in (i, j] */
 		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
@@ -442,8 +470,7 @@ static bool hpage_del(hpage_t *p, unsigned slot_bits, uint32_t h, const uint8_t 
 		slot[i] = slot[j];
 		i = j;
 	}
-	slot[i].node = NULL;
-	slot[i].hash = 0;
+	slot[i] = 0;
 	p->count--;
 	return true;
 }
@@ -470,10 +497,10 @@ static struct zone_hidx *hidx_grow(const struct zone_hidx *x)
 	for (uint32_t pi = 0; pi < x->npages; pi++) {
 		const hslot_t *slot = x->pages[pi]->slot;
 		for (size_t i = 0; i < ((size_t)1 << x->slot_bits); i++) {
-			if (slot[i].node == NULL)
+			if (slot[i] == 0)
 				continue;
-			if (hpage_put(hidx_page(g, slot[i].hash), g->slot_bits, slot[i].hash,
-				      slot[i].node) < 0) {
+			const zone_node_t *n = hslot_node(slot[i]);
+			if (hpage_put(hidx_page(g, n->prio), g->slot_bits, n->prio, n) < 0) {
 				hidx_free(g);
 				return NULL;
 			}

@@ -95,6 +95,10 @@ typedef struct {
 	size_t capcsv;
 	zone_t *work; /* IXFR: cur with the changesets so far (owned unless == cur) */
 	char zerr[256];
+	/* the last owner found in the zone: an owner's records mostly come
+	 * together */
+	uint8_t in_zone[NAME_MAXLEN];
+	size_t in_zone_len;
 } xfr_t;
 
 static void fail(xfr_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -425,11 +429,15 @@ static int stream_rr(xfr_t *x, const msg_rr_t *rr)
 		fail(x, "a record of class %u (not IN)", rr->rclass);
 		return ERR_BAD_CLASS;
 	}
-	if (!name_is_below(rr->owner, origin)) {
-		if (name_to_text(rr->owner, owner, sizeof(owner)) < 0)
-			strcpy(owner, "?");
-		fail(x, "record %s is outside the zone", owner);
-		return ERR_NOTZONE;
+	if (rr->owner_len != x->in_zone_len || memcmp(rr->owner, x->in_zone, rr->owner_len) != 0) {
+		if (!name_is_below(rr->owner, origin)) {
+			if (name_to_text(rr->owner, owner, sizeof(owner)) < 0)
+				strcpy(owner, "?");
+			fail(x, "record %s is outside the zone", owner);
+			return ERR_NOTZONE;
+		}
+		memcpy(x->in_zone, rr->owner, rr->owner_len);
+		x->in_zone_len = rr->owner_len;
 	}
 	if (rrtype_is_meta(rr->type) && rr->type != RRTYPE_SOA) {
 		fail(x, "a record of meta type %u in the stream", rr->type);

@@ -222,22 +222,19 @@ int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uin
 		return rc;
 	if (rdlen > RDATA_MAXLEN)
 		return ERR_INVAL;
+	/* the last owner again (in zone, checked): while streaming, also the
+	 * current owner's (b->pend) */
 	size_t ol = name_length(owner);
+	bool again = ol == b->last_owner_len && memcmp(owner, b->last_owner, ol) == 0;
 	uint8_t nk[NAME_KEY_MAXLEN];
 	const uint8_t *key = b->last_key;
 	size_t kl = b->last_keylen;
-	if (ol != b->last_owner_len || memcmp(owner, b->last_owner, ol) != 0) {
+	if (!again) {
 		kl = name_to_key(owner, nk);
 		key = nk;
-		if (kl >= b->origin_keylen && memcmp(nk, b->origin_key, b->origin_keylen) == 0) {
-			memcpy(b->last_owner, owner, ol);
-			b->last_owner_len = ol;
-			memcpy(b->last_key, nk, kl);
-			b->last_keylen = kl;
-			key = b->last_key;
-		}
 	}
-	if (kl < b->origin_keylen || memcmp(key, b->origin_key, b->origin_keylen) != 0) {
+	if (!again &&
+	    (kl < b->origin_keylen || memcmp(key, b->origin_key, b->origin_keylen) != 0)) {
 		rec_t pos = {.line = line, .col = col, .file = fidx};
 		char on[NAME_TEXT_MAXLEN], zn[NAME_TEXT_MAXLEN];
 		name_to_text(owner, on, sizeof(on));
@@ -247,7 +244,7 @@ int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uin
 	}
 	if (b->streaming && (file != NULL || line != 0 || col != 0))
 		rc = stream_stop(b);
-	if (rc == 0 && b->streaming && b->npend > 0) {
+	if (rc == 0 && b->streaming && b->npend > 0 && !again) {
 		const rec_t *p = b->pend[0];
 		size_t m = p->keylen < kl ? p->keylen : kl;
 		int c = memcmp(key, p->data, m);
@@ -260,6 +257,12 @@ int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uin
 	}
 	if (rc < 0)
 		return rc;
+	if (!again) {
+		memcpy(b->last_owner, owner, ol);
+		b->last_owner_len = ol;
+		memcpy(b->last_key, nk, kl);
+		b->last_keylen = kl;
+	}
 	rec_t *r =
 	    arena_alloc(b->streaming ? &b->pend_arena : &b->recs_arena, sizeof(rec_t) + kl + rdlen);
 	if (r == NULL)

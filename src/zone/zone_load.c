@@ -621,12 +621,12 @@ static void check_node(zone_builder_t *b, rec_t **run, size_t n, cut_t *cut)
 	if (cut->keylen > 0 && !key_below(first, cut))
 		cut->keylen = 0;
 	if (cut->keylen > 0) {
-		char cn[NAME_TEXT_MAXLEN];
-		rec_owner_text(cut->at, cn, sizeof(cn));
 		for (size_t i = 0; i < n; i++) {
 			const rec_t *r = run[i];
 			if (!cut->dname && is_glue(b, r))
 				continue;
+			char cn[NAME_TEXT_MAXLEN]; /* only now: glue is common */
+			rec_owner_text(cut->at, cn, sizeof(cn));
 			rec_owner_text(r, on, sizeof(on));
 			report(b, r, ZONE_WARNING, "'%s' is occluded by the %s at '%s'", on,
 			       cut->dname ? "DNAME" : "delegation", cn);

@@ -66,6 +66,9 @@
 
 #define XFRIN_POLL_SLICE_MS  200  /* how often a wait looks at cancel */
 #define XFRIN_UDP_TIMEOUT_MS 2000 /* the SOA query over UDP, then TCP */
+/* TCP reads: as much as the socket holds, up to this, not two reads per
+ * message (a 1M-name AXFR is some 3000 messages of up to 64 KiB) */
+#define XFRIN_RBUF (4 * (MSG_MAXLEN + 2))
 
 typedef enum { ST_FIRST, ST_SECOND, ST_AXFR, ST_IXFR_DEL, ST_IXFR_ADD, ST_DONE } xstate_t;
 
@@ -78,6 +81,8 @@ typedef struct {
 	bool has_key;
 	uint8_t *buf; /* one message, MSG_MAXLEN */
 	uint8_t *rdbuf;
+	uint8_t *rbuf; /* TCP data read, XFRIN_RBUF: [rpos, rend) unused yet */
+	size_t rpos, rend;
 	/* the stream */
 	xstate_t st;
 	uint16_t qtype;
@@ -95,6 +100,10 @@ typedef struct {
 	size_t capcsv;
 	zone_t *work; /* IXFR: cur with the changesets so far (owned unless == cur) */
 	char zerr[256];
+	/* the last owner found in the zone: an owner's records mostly come
+	 * together */
+	uint8_t in_zone[NAME_MAXLEN];
+	size_t in_zone_len;
 } xfr_t;
 
 static void fail(xfr_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -170,6 +179,7 @@ static void xclose(xfr_t *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
+	x->rpos = x->rend = 0; /* what was read belongs to that connection */
 }
 
 static int send_all(xfr_t *x, const uint8_t *p, size_t n)
@@ -192,11 +202,19 @@ static int send_all(xfr_t *x, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Reads exactly n octets; ERR_TRUNCATED when the peer closes first. */
-static int recv_exact(xfr_t *x, uint8_t *p, size_t n, const char *what)
+/* Makes n (<= XFRIN_RBUF) octets ready at x->rbuf + x->rpos, reading
+ * what the socket holds; ERR_TRUNCATED when the peer closes first. */
+static int recv_ready(xfr_t *x, size_t n, const char *what)
 {
-	while (n > 0) {
-		ssize_t r = recv(x->fd, p, n, 0);
+	if (x->rend - x->rpos >= n)
+		return 0;
+	if (x->rpos + n > XFRIN_RBUF) {
+		memmove(x->rbuf, x->rbuf + x->rpos, x->rend - x->rpos);
+		x->rend -= x->rpos;
+		x->rpos = 0;
+	}
+	while (x->rend - x->rpos < n) {
+		ssize_t r = recv(x->fd, x->rbuf + x->rend, XFRIN_RBUF - x->rend, 0);
 		if (r == 0) {
 			fail(x, "%s: connection closed by the primary (stream truncated)", what);
 			return ERR_TRUNCATED;
@@ -211,8 +229,7 @@ static int recv_exact(xfr_t *x, uint8_t *p, size_t n, const char *what)
 				return io_fail(x, rc, what);
 			continue;
 		}
-		p += r;
-		n -= (size_t)r;
+		x->rend += (size_t)r;
 		x->res->bytes += (size_t)r;
 	}
 	return 0;
@@ -328,20 +345,21 @@ static int check_msg(xfr_t *x, const uint8_t *buf, size_t len, msg_t *m, uint16_
 	return 0;
 }
 
-/* Reads one response message (TCP: length, then the message) into x->buf
- * and checks it (check_msg). */
+/* Reads one response message (TCP: length, then the message; in x->rbuf
+ * until the next read) and checks it (check_msg). */
 static int recv_msg(xfr_t *x, msg_t *m, uint16_t qtype, uint16_t id, tsig_ctx_t *tc,
                     const char *what, unsigned *rcode)
 {
-	uint8_t l[2];
-	int rc = recv_exact(x, l, 2, what);
+	int rc = recv_ready(x, 2, what);
 	if (rc < 0)
 		return rc;
-	size_t len = (size_t)l[0] << 8 | l[1];
-	rc = recv_exact(x, x->buf, len, what);
+	size_t len = (size_t)x->rbuf[x->rpos] << 8 | x->rbuf[x->rpos + 1];
+	rc = recv_ready(x, 2 + len, what);
 	if (rc < 0)
 		return rc;
-	return check_msg(x, x->buf, len, m, qtype, id, tc, what, rcode);
+	const uint8_t *msg = x->rbuf + x->rpos + 2;
+	x->rpos += 2 + len;
+	return check_msg(x, msg, len, m, qtype, id, tc, what, rcode);
 }
 
 /* ------------------------------------------------------------- stream */
@@ -425,11 +443,15 @@ static int stream_rr(xfr_t *x, const msg_rr_t *rr)
 		fail(x, "a record of class %u (not IN)", rr->rclass);
 		return ERR_BAD_CLASS;
 	}
-	if (!name_is_below(rr->owner, origin)) {
-		if (name_to_text(rr->owner, owner, sizeof(owner)) < 0)
-			strcpy(owner, "?");
-		fail(x, "record %s is outside the zone", owner);
-		return ERR_NOTZONE;
+	if (rr->owner_len != x->in_zone_len || memcmp(rr->owner, x->in_zone, rr->owner_len) != 0) {
+		if (!name_is_below(rr->owner, origin)) {
+			if (name_to_text(rr->owner, owner, sizeof(owner)) < 0)
+				strcpy(owner, "?");
+			fail(x, "record %s is outside the zone", owner);
+			return ERR_NOTZONE;
+		}
+		memcpy(x->in_zone, rr->owner, rr->owner_len);
+		x->in_zone_len = rr->owner_len;
 	}
 	if (rrtype_is_meta(rr->type) && rr->type != RRTYPE_SOA) {
 		fail(x, "a record of meta type %u in the stream", rr->type);
@@ -881,7 +903,8 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 	}
 	x->buf = malloc(MSG_MAXLEN + 2);
 	x->rdbuf = malloc(RDATA_MAXLEN);
-	if (x->buf == NULL || x->rdbuf == NULL) {
+	x->rbuf = malloc(XFRIN_RBUF);
+	if (x->buf == NULL || x->rdbuf == NULL || x->rbuf == NULL) {
 		rc = -ENOMEM;
 		fail(x, "out of memory");
 	}
@@ -963,6 +986,7 @@ int xfrin_run(const xfrin_req_t *rq, xfrin_res_t *res)
 	xclose(x);
 	free(x->buf);
 	free(x->rdbuf);
+	free(x->rbuf);
 	explicit_bzero(&x->key, sizeof(x->key));
 	if (rc < 0 && res->zone != NULL) {
 		zfree(x, res->zone);

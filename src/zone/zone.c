@@ -33,12 +33,38 @@ struct zone_store {
  */
 #define HIDX_MAX_SLOT_BITS 9 /* 512 slots a page */
 
-/* A slot: the hash beside the pointer, so that a probe touches one cache
- * line of the table before the node itself. */
-typedef struct {
-	uint32_t hash;
-	const zone_node_t *node; /* NULL: empty */
-} hslot_t;
+/* A slot: the node's pointer in the low 48 bits (user-space addresses
+ * fit; a node that does not is not indexed, see hpage_put) and 16 bits of
+ * its hash above, so that a probe touches one cache line of the table
+ * before the node itself, in 8 octets: a bulk load's index is written
+ * once for every node.  The tag holds the hash's low 9 bits (the home
+ * slot in a page: HIDX_MAX_SLOT_BITS) and its top 7; the full hash is
+ * the node's prio.  0: empty. */
+typedef uint64_t hslot_t;
+_Static_assert(HIDX_MAX_SLOT_BITS <= 9, "the tag holds 9 bits of the home slot");
+
+#define HSLOT_PTR_BITS 48
+
+static inline uint64_t hslot_tag(uint32_t h)
+{
+	return (h & 0x1ffu) | ((h >> 16) & 0xfe00u);
+}
+
+static inline const zone_node_t *hslot_node(hslot_t s)
+{
+	return (const zone_node_t *)(uintptr_t)(s & (((uint64_t)1 << HSLOT_PTR_BITS) - 1));
+}
+
+static inline bool hslot_is(hslot_t s, uint32_t h)
+{
+	return s >> HSLOT_PTR_BITS == hslot_tag(h);
+}
+
+/* The home slot of an entry in a page of mask (< 512 slots). */
+static inline uint32_t hslot_home(hslot_t s, uint32_t mask)
+{
+	return (uint32_t)(s >> HSLOT_PTR_BITS) & mask;
+}
 
 typedef struct {
 	uint32_t refs;  /* versions holding the page (atomic: versions are
@@ -60,16 +86,28 @@ struct zone_hidx {
 
 uint32_t zone_key_hash(const uint8_t *key, size_t keylen)
 {
-	/* FNV-1a, then a finaliser so nearby keys spread over the range */
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < keylen; i++)
-		h = (h ^ key[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	h *= 0x846ca68bu;
-	h ^= h >> 16;
-	return h;
+	/* eight octets a step (a bulk load hashes every key, a query one
+	 * or more), then the splitmix64 finaliser so that nearby keys spread
+	 * over every bit; the length is mixed in, as a key may end in zeros.
+	 * Not for on-disk use: words are read in host order. */
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ keylen;
+	size_t i = 0;
+	for (; i + 8 <= keylen; i += 8) {
+		uint64_t w;
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	uint64_t t = 0;
+	for (; i < keylen; i++)
+		t = t << 8 | key[i];
+	h ^= t;
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 static int keycmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -352,10 +390,10 @@ static const zone_node_t *hidx_find(const struct zone_hidx *x, uint32_t h, const
 	uint32_t mask = (1u << x->slot_bits) - 1;
 	/* a page always has an empty slot (hpage_put) */
 	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
-		const zone_node_t *n = slot[i].node;
-		if (n == NULL)
+		if (slot[i] == 0)
 			return NULL;
-		if (slot[i].hash == h && n->keylen == keylen && memcmp(n->data, key, keylen) == 0)
+		const zone_node_t *n = hslot_node(slot[i]);
+		if (hslot_is(slot[i], h) && n->keylen == keylen && memcmp(n->data, key, keylen) == 0)
 			return n;
 	}
 }
@@ -385,18 +423,20 @@ static int hpage_put(hpage_t *p, unsigned slot_bits, uint32_t h, const zone_node
 	hslot_t *slot = p->slot;
 	uint32_t mask = (1u << slot_bits) - 1;
 	uint32_t i = h & mask;
-	for (; slot[i].node != NULL; i = (i + 1) & mask) {
-		const zone_node_t *o = slot[i].node;
-		if (slot[i].hash == h && o->keylen == n->keylen &&
+	if ((uintptr_t)n >> HSLOT_PTR_BITS != 0)
+		return -1; /* no room for the tag: the version does without */
+	hslot_t e = (uint64_t)(uintptr_t)n | hslot_tag(h) << HSLOT_PTR_BITS;
+	for (; slot[i] != 0; i = (i + 1) & mask) {
+		const zone_node_t *o = hslot_node(slot[i]);
+		if (hslot_is(slot[i], h) && o->keylen == n->keylen &&
 		    memcmp(o->data, n->data, n->keylen) == 0) {
-			slot[i].node = n;
+			slot[i] = e;
 			return 0;
 		}
 	}
 	if (p->count + 1 >= (1u << slot_bits))
 		return -1;
-	slot[i].hash = h;
-	slot[i].node = n;
+	slot[i] = e;
 	p->count++;
 	return 1;
 }
@@ -410,18 +450,18 @@ static bool hpage_del(hpage_t *p, unsigned slot_bits, uint32_t h, const uint8_t 
 	uint32_t mask = (1u << slot_bits) - 1;
 	uint32_t i = h & mask;
 	for (;; i = (i + 1) & mask) {
-		const zone_node_t *o = slot[i].node;
-		if (o == NULL)
+		if (slot[i] == 0)
 			return false;
-		if (slot[i].hash == h && o->keylen == keylen && memcmp(o->data, key, keylen) == 0)
+		const zone_node_t *o = hslot_node(slot[i]);
+		if (hslot_is(slot[i], h) && o->keylen == keylen && memcmp(o->data, key, keylen) == 0)
 			break;
 	}
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (slot[j].node == NULL)
+		if (slot[j] == 0)
 			break;
-		uint32_t home = slot[j].hash & mask;
+		uint32_t home = hslot_home(slot[j], mask);
 		/* j's entry may move to the hole at i when its home is not
 		 * cyclically in (i, j] */
 		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
@@ -430,8 +470,7 @@ static bool hpage_del(hpage_t *p, unsigned slot_bits, uint32_t h, const uint8_t 
 		slot[i] = slot[j];
 		i = j;
 	}
-	slot[i].node = NULL;
-	slot[i].hash = 0;
+	slot[i] = 0;
 	p->count--;
 	return true;
 }
@@ -458,10 +497,10 @@ static struct zone_hidx *hidx_grow(const struct zone_hidx *x)
 	for (uint32_t pi = 0; pi < x->npages; pi++) {
 		const hslot_t *slot = x->pages[pi]->slot;
 		for (size_t i = 0; i < ((size_t)1 << x->slot_bits); i++) {
-			if (slot[i].node == NULL)
+			if (slot[i] == 0)
 				continue;
-			if (hpage_put(hidx_page(g, slot[i].hash), g->slot_bits, slot[i].hash,
-				      slot[i].node) < 0) {
+			const zone_node_t *n = hslot_node(slot[i]);
+			if (hpage_put(hidx_page(g, n->prio), g->slot_bits, n->prio, n) < 0) {
 				hidx_free(g);
 				return NULL;
 			}
@@ -735,16 +774,39 @@ static bool key_is_wild(const uint8_t *key, size_t len)
 	return len >= 2 && key[len - 2] == '*' && key[len - 1] == 0 && (len == 2 || key[len - 3] == 0);
 }
 
-/* One pass over the nodes in order (nodes[0..nn)): the empty
- * non-terminals between each node and its nearest ancestor node (kept on a
- * stack: in canonical order a node's descendants follow it), and the
- * wildcards.  With f NULL only counts. */
+/* Hashes collected by filters_walk. */
+typedef struct {
+	uint32_t *v;
+	size_t n, cap;
+	bool failed; /* ENOMEM */
+} hashes_t;
+
+static void hashes_add(hashes_t *h, uint32_t x)
+{
+	if (h->n == h->cap && !h->failed) {
+		size_t cap = h->cap ? h->cap * 2 : 256;
+		uint32_t *v = realloc(h->v, cap * sizeof(*v));
+		if (v == NULL) {
+			h->failed = true;
+			return;
+		}
+		h->v = v;
+		h->cap = cap;
+	}
+	if (!h->failed)
+		h->v[h->n++] = x;
+}
+
+/* One pass over the nodes in order (nodes[0..nn)): the hashes of the
+ * empty non-terminals between each node and its nearest ancestor node
+ * (kept on a stack: in canonical order a node's descendants follow it),
+ * and of the wildcards' parents; the filters are sized by their numbers
+ * afterwards. */
 static void filters_walk(const zone_t *z, const zone_node_t *const *nodes, size_t nn,
-			 struct zone_filters *f, size_t *ents, size_t *wilds)
+			 hashes_t *ents, hashes_t *wilds)
 {
 	const zone_node_t *stack[NAME_MAXLABELS + 1];
 	size_t depth = 0;
-	*ents = *wilds = 0;
 	for (size_t i = 0; i < nn; i++) {
 		const zone_node_t *n = nodes[i];
 		const uint8_t *k = n->data;
@@ -759,15 +821,10 @@ static void filters_walk(const zone_t *z, const zone_node_t *const *nodes, size_
 		for (size_t p = from; p < len; p++) {
 			if (p == 0 || k[p - 1] != 0 || p == above)
 				continue;
-			(*ents)++;
-			if (f != NULL)
-				filter_add_ent(f, k, p);
+			hashes_add(ents, zone_key_hash(k, p));
 		}
-		if (key_is_wild(k, len)) {
-			(*wilds)++;
-			if (f != NULL)
-				filter_add_wild(f, k, len - 2);
-		}
+		if (key_is_wild(k, len))
+			hashes_add(wilds, zone_key_hash(k, len - 2));
 		if (depth < NAME_MAXLABELS + 1)
 			stack[depth++] = n;
 	}
@@ -780,16 +837,24 @@ static struct zone_filters *filters_build(const zone_t *z, const zone_node_t *co
 {
 	if (nodes == NULL)
 		return NULL;
-	size_t ents, wilds;
-	filters_walk(z, nodes, n, NULL, &ents, &wilds);
-	uint32_t em = fmask(ents, 4096), wm = fmask(wilds, 256);
-	struct zone_filters *f =
-	    calloc(1, sizeof(*f) + (fwords(em) + fwords(wm)) * sizeof(uint64_t));
-	if (f == NULL)
-		return NULL;
-	f->ent_mask = em;
-	f->wild_mask = wm;
-	filters_walk(z, nodes, n, f, &ents, &wilds);
+	hashes_t ents = {0}, wilds = {0};
+	filters_walk(z, nodes, n, &ents, &wilds);
+	struct zone_filters *f = NULL;
+	if (!ents.failed && !wilds.failed) {
+		uint32_t em = fmask(ents.n, 4096), wm = fmask(wilds.n, 256);
+		f = calloc(1, sizeof(*f) + (fwords(em) + fwords(wm)) * sizeof(uint64_t));
+		if (f != NULL) {
+			f->ent_mask = em;
+			f->wild_mask = wm;
+			for (size_t i = 0; i < ents.n; i++)
+				f->ent_keys += fset(f->bits, f->ent_mask, ents.v[i]);
+			for (size_t i = 0; i < wilds.n; i++)
+				f->wild_keys +=
+				    fset(f->bits + fwords(f->ent_mask), f->wild_mask, wilds.v[i]);
+		}
+	}
+	free(ents.v);
+	free(wilds.v);
 	return f;
 }
 

@@ -6,6 +6,19 @@
  * over the sorted array builds each node and runs the per-name checks;
  * names below a zone cut come right after the cut in this order, so
  * occlusion is a prefix test against the current cut.
+ *
+ * Streaming: while the records come without positions (a transfer) and
+ * in canonical order, one owner after another (an AXFR from nsfleetd,
+ * Knot, BIND), each owner's records are kept only until the next owner
+ * starts; then they are sorted and the node is built at once, so the
+ * records are never stored as a whole and finish sorts nothing.  An owner
+ * that needs a remark (a duplicate, TTLs to equalise, an RRset too big)
+ * or a record out of order or with a position ends the streaming: the
+ * nodes built so far are turned back into records (lossless: they needed
+ * no remark and carry no positions) and the ordinary path goes on.  The
+ * checks of check_node run in finish in both paths, node by node in
+ * canonical order, so a stream gets the same reports, in the same order,
+ * as the ordinary builder would give it.
  */
 #include "zone/zone_load.h"
 
@@ -53,6 +66,24 @@ struct zone_builder {
 	/* keys of in-zone NS targets, sorted: what counts as glue */
 	uint8_t **glue_keys;
 	size_t nglue;
+	/* streaming (see the top of the file) */
+	bool streaming;
+	arena_t pend_arena; /* the current owner's records */
+	rec_t **pend;
+	size_t npend, pend_cap;
+	arena_t nodes_arena; /* the nodes built so far, in canonical order */
+	zone_node_t **nodes;
+	size_t nnodes, nodes_cap;
+	zone_rr_data_t *rrs;
+	size_t rrs_cap;
+	size_t glue_cap;
+	size_t check_at; /* the streamed node stream_finish checks */
+	/* the last owner added and its key (in zone): an owner's records
+	 * mostly come together */
+	uint8_t last_owner[NAME_MAXLEN];
+	size_t last_owner_len;
+	uint8_t last_key[NAME_KEY_MAXLEN];
+	size_t last_keylen;
 };
 
 static void report(zone_builder_t *b, const rec_t *r, zone_sev_t sev, const char *fmt, ...)
@@ -85,6 +116,9 @@ zone_builder_t *zone_builder_new(const uint8_t *origin, const char *file, zone_r
 	b->report = rep;
 	b->ctx = ctx;
 	arena_init(&b->recs_arena, 4u << 20);
+	arena_init(&b->pend_arena, 64u << 10);
+	arena_init(&b->nodes_arena, 4u << 20);
+	b->streaming = true;
 	b->files = malloc(sizeof(char *));
 	if (b->files == NULL || (b->files[0] = strdup(file ? file : "-")) == NULL) {
 		free(b->files);
@@ -118,6 +152,11 @@ void zone_builder_free(zone_builder_t *b)
 	free(b->recs);
 	free(b->glue_keys);
 	free(b->groups);
+	arena_free(&b->pend_arena);
+	free(b->pend);
+	arena_free(&b->nodes_arena);
+	free(b->nodes);
+	free(b->rrs);
 	for (size_t i = 0; i < b->nfiles; i++)
 		free(b->files[i]);
 	free(b->files);
@@ -155,30 +194,80 @@ static int file_index(zone_builder_t *b, const char *file, uint16_t *idx)
 	return 0;
 }
 
+/* Appends r to *v (of *n, capacity *cap). */
+static int push_rec(rec_t ***v, size_t *n, size_t *cap, rec_t *r)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 4096;
+		rec_t **nv = realloc(*v, c * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = r;
+	return 0;
+}
+
+static int stream_owner_done(zone_builder_t *b);
+static int stream_stop(zone_builder_t *b);
+
 int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		     const uint8_t *rdata, size_t rdlen, const char *file, unsigned line,
 		     unsigned col)
 {
-	uint8_t key[NAME_KEY_MAXLEN];
-	size_t kl = name_to_key(owner, key);
 	uint16_t fidx;
 	int rc = file_index(b, file, &fidx);
 	if (rc < 0)
 		return rc;
 	if (rdlen > RDATA_MAXLEN)
 		return ERR_INVAL;
-	if (b->nrecs == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		rec_t **r = realloc(b->recs, cap * sizeof(*r));
-		if (r == NULL)
-			return -ENOMEM;
-		b->recs = r;
-		b->cap = cap;
+	/* the last owner again (in zone, checked): while streaming, also the
+	 * current owner's (b->pend) */
+	size_t ol = name_length(owner);
+	bool again = ol == b->last_owner_len && memcmp(owner, b->last_owner, ol) == 0;
+	uint8_t nk[NAME_KEY_MAXLEN];
+	const uint8_t *key = b->last_key;
+	size_t kl = b->last_keylen;
+	if (!again) {
+		kl = name_to_key(owner, nk);
+		key = nk;
 	}
-	rec_t *r = arena_alloc(&b->recs_arena, sizeof(rec_t) + kl + rdlen);
+	if (!again &&
+	    (kl < b->origin_keylen || memcmp(key, b->origin_key, b->origin_keylen) != 0)) {
+		rec_t pos = {.line = line, .col = col, .file = fidx};
+		char on[NAME_TEXT_MAXLEN], zn[NAME_TEXT_MAXLEN];
+		name_to_text(owner, on, sizeof(on));
+		name_to_text(b->origin, zn, sizeof(zn));
+		report(b, &pos, ZONE_ERROR, "record '%s' is outside the zone '%s'", on, zn);
+		return ERR_NOTZONE;
+	}
+	if (b->streaming && (file != NULL || line != 0 || col != 0))
+		rc = stream_stop(b);
+	if (rc == 0 && b->streaming && b->npend > 0 && !again) {
+		const rec_t *p = b->pend[0];
+		size_t m = p->keylen < kl ? p->keylen : kl;
+		int c = memcmp(key, p->data, m);
+		if (c == 0)
+			c = kl < p->keylen ? -1 : kl > p->keylen;
+		if (c > 0)
+			rc = stream_owner_done(b);
+		else if (c < 0)
+			rc = stream_stop(b);
+	}
+	if (rc < 0)
+		return rc;
+	if (!again) {
+		memcpy(b->last_owner, owner, ol);
+		b->last_owner_len = ol;
+		memcpy(b->last_key, nk, kl);
+		b->last_keylen = kl;
+	}
+	rec_t *r =
+	    arena_alloc(b->streaming ? &b->pend_arena : &b->recs_arena, sizeof(rec_t) + kl + rdlen);
 	if (r == NULL)
 		return -ENOMEM;
-	r->seq = (uint32_t)b->nrecs;
+	r->seq = (uint32_t)(b->streaming ? b->npend : b->nrecs);
 	r->line = line;
 	r->col = col;
 	r->ttl = ttl;
@@ -186,19 +275,13 @@ int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, uin
 	r->type = type;
 	r->keylen = (uint16_t)kl;
 	r->rdlen = (uint16_t)rdlen;
-	if (kl < b->origin_keylen || memcmp(key, b->origin_key, b->origin_keylen) != 0) {
-		char on[NAME_TEXT_MAXLEN], zn[NAME_TEXT_MAXLEN];
-		name_to_text(owner, on, sizeof(on));
-		name_to_text(b->origin, zn, sizeof(zn));
-		report(b, r, ZONE_ERROR, "record '%s' is outside the zone '%s'", on, zn);
-		return ERR_NOTZONE; /* the arena space is simply not used */
-	}
 	memcpy(r->data, key, kl);
 	if (rdlen)
 		memcpy(r->data + kl, rdata, rdlen);
 	rdata_canonicalize(type, r->data + kl, rdlen);
-	b->recs[b->nrecs++] = r;
-	return 0;
+	if (b->streaming)
+		return push_rec(&b->pend, &b->npend, &b->pend_cap, r);
+	return push_rec(&b->recs, &b->nrecs, &b->cap, r);
 }
 
 /* ---- sorting ---- */
@@ -339,10 +422,43 @@ static size_t find_key(const zone_builder_t *b, const uint8_t *key, size_t kl)
 	return lo;
 }
 
+/* The streamed node of key, or NULL.  The glue of a delegation mostly
+ * follows it: the nodes after the one checked are tried first. */
+static const zone_node_t *stream_find(const zone_builder_t *b, const uint8_t *key, size_t kl)
+{
+	for (size_t i = b->check_at + 1; i < b->nnodes && i <= b->check_at + 4; i++) {
+		const zone_node_t *n = b->nodes[i];
+		if (n->keylen == kl && memcmp(zone_node_key(n), key, kl) == 0)
+			return n;
+	}
+	size_t lo = 0, hi = b->nnodes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const zone_node_t *n = b->nodes[mid];
+		size_t m = n->keylen < kl ? n->keylen : kl;
+		int c = memcmp(zone_node_key(n), key, m);
+		if (c == 0)
+			c = n->keylen < kl ? -1 : n->keylen > kl;
+		if (c == 0)
+			return n;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static bool has_address(const zone_builder_t *b, const uint8_t *name)
 {
 	uint8_t key[NAME_KEY_MAXLEN];
 	size_t kl = name_to_key(name, key);
+	if (b->streaming) {
+		const zone_node_t *n = stream_find(b, key, kl);
+		zone_rrset_t rs;
+		return n != NULL &&
+		       (zone_node_rrset(n, RRTYPE_A, &rs) || zone_node_rrset(n, RRTYPE_AAAA, &rs));
+	}
 	for (size_t i = find_key(b, key, kl); i < b->ngroups; i++) {
 		const group_t *g = &b->groups[i];
 		if (g->recs[0]->keylen != kl || memcmp(g->recs[0]->data, key, kl) != 0)
@@ -395,6 +511,20 @@ static int glue_key_cmp(const void *pa, const void *pb)
 	return c ? c : (al > bl) - (al < bl);
 }
 
+static int add_glue_key(zone_builder_t *b, const uint8_t *target)
+{
+	/* sized to the key: a zone has many NS records */
+	uint8_t key[NAME_KEY_MAXLEN];
+	size_t kl = name_to_key(target, key);
+	uint8_t *k = arena_alloc(&b->recs_arena, 2 + kl);
+	if (k == NULL)
+		return -ENOMEM;
+	wire_put_u16(k, (uint16_t)kl);
+	memcpy(k + 2, key, kl);
+	b->glue_keys[b->nglue++] = k;
+	return 0;
+}
+
 /* Collects the keys of every in-zone name an NS record points to. */
 static int index_glue(zone_builder_t *b)
 {
@@ -409,11 +539,8 @@ static int index_glue(zone_builder_t *b)
 		const uint8_t *target = r->data + r->keylen;
 		if (r->type != RRTYPE_NS || !name_is_below(target, b->origin))
 			continue;
-		uint8_t *k = arena_alloc(&b->recs_arena, 2 + NAME_KEY_MAXLEN);
-		if (k == NULL)
+		if (add_glue_key(b, target) < 0)
 			return -ENOMEM;
-		wire_put_u16(k, (uint16_t)name_to_key(target, k + 2));
-		b->glue_keys[b->nglue++] = k;
 	}
 	qsort(b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp);
 	return 0;
@@ -494,12 +621,12 @@ static void check_node(zone_builder_t *b, rec_t **run, size_t n, cut_t *cut)
 	if (cut->keylen > 0 && !key_below(first, cut))
 		cut->keylen = 0;
 	if (cut->keylen > 0) {
-		char cn[NAME_TEXT_MAXLEN];
-		rec_owner_text(cut->at, cn, sizeof(cn));
 		for (size_t i = 0; i < n; i++) {
 			const rec_t *r = run[i];
 			if (!cut->dname && is_glue(b, r))
 				continue;
+			char cn[NAME_TEXT_MAXLEN]; /* only now: glue is common */
+			rec_owner_text(cut->at, cn, sizeof(cn));
 			rec_owner_text(r, on, sizeof(on));
 			report(b, r, ZONE_WARNING, "'%s' is occluded by the %s at '%s'", on,
 			       cut->dname ? "DNAME" : "delegation", cn);
@@ -517,6 +644,249 @@ static void check_node(zone_builder_t *b, rec_t **run, size_t n, cut_t *cut)
 	}
 }
 
+/* ---- streaming ---- */
+
+/* The current owner's records are complete (b->pend): its node is built,
+ * or, when the owner needs a remark, the streaming ends (stream_stop). */
+static int stream_owner_done(zone_builder_t *b)
+{
+	rec_t **v = b->pend;
+	size_t n = b->npend;
+	sort_owner(v, n);
+	for (size_t k = 0; k < n;) {
+		size_t e = k + 1;
+		uint32_t id = rec_rrset_id(v[k]);
+		while (e < n && rec_rrset_id(v[e]) == id) {
+			const rec_t *p = v[e - 1], *r = v[e];
+			if (r->ttl != v[k]->ttl ||
+			    (p->type == r->type && p->rdlen == r->rdlen &&
+			     memcmp(p->data + p->keylen, r->data + r->keylen, r->rdlen) == 0))
+				return stream_stop(b); /* TTLs to equalise, a duplicate */
+			e++;
+		}
+		if (e - k > UINT16_MAX)
+			return stream_stop(b);
+		k = e;
+	}
+	if (n > b->rrs_cap) {
+		zone_rr_data_t *nr = realloc(b->rrs, n * 2 * sizeof(*nr));
+		if (nr == NULL)
+			return -ENOMEM;
+		b->rrs = nr;
+		b->rrs_cap = n * 2;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (v[k]->type == RRTYPE_NS &&
+		    name_is_below(v[k]->data + v[k]->keylen, b->origin)) {
+			if (b->nglue == b->glue_cap) {
+				size_t cap = b->glue_cap ? b->glue_cap * 2 : 1024;
+				uint8_t **g = realloc(b->glue_keys, cap * sizeof(*g));
+				if (g == NULL)
+					return -ENOMEM;
+				b->glue_keys = g;
+				b->glue_cap = cap;
+			}
+			if (add_glue_key(b, v[k]->data + v[k]->keylen) < 0)
+				return -ENOMEM;
+		}
+		b->rrs[k].type = v[k]->type;
+		b->rrs[k].ttl = v[k]->ttl;
+		b->rrs[k].rdlen = v[k]->rdlen;
+		b->rrs[k].rdata = v[k]->data + v[k]->keylen;
+	}
+	if (b->nnodes == b->nodes_cap) {
+		size_t cap = b->nodes_cap ? b->nodes_cap * 2 : 4096;
+		zone_node_t **nn = realloc(b->nodes, cap * sizeof(*nn));
+		if (nn == NULL)
+			return -ENOMEM;
+		b->nodes = nn;
+		b->nodes_cap = cap;
+	}
+	zone_node_t *node = zone_node_build(v[0]->data, v[0]->keylen, b->rrs, n, &b->nodes_arena);
+	if (node == NULL)
+		return -ENOMEM;
+	b->nodes[b->nnodes++] = node;
+	b->npend = 0;
+	arena_reset(&b->pend_arena);
+	return 0;
+}
+
+/* A record (no position) of node's RRset rs with rdata rd (len), from
+ * arena; NULL on ENOMEM. */
+static rec_t *rec_from_node(arena_t *arena, const zone_node_t *node, const zone_rrset_t *rs,
+                            const uint8_t *rd, uint16_t len, size_t seq)
+{
+	rec_t *r = arena_alloc(arena, sizeof(rec_t) + node->keylen + len);
+	if (r == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->seq = (uint32_t)seq;
+	r->ttl = rs->ttl;
+	r->type = rs->type;
+	r->keylen = node->keylen;
+	r->rdlen = len;
+	memcpy(r->data, zone_node_key(node), node->keylen);
+	memcpy(r->data + node->keylen, rd, len);
+	return r;
+}
+
+/* Ends the streaming: the streamed nodes become records again, in their
+ * order (which is their arrival order), then the current owner's. */
+static int stream_stop(zone_builder_t *b)
+{
+	b->streaming = false;
+	free(b->glue_keys); /* index_glue makes them again (their keys stay in the arena) */
+	b->glue_keys = NULL;
+	b->nglue = b->glue_cap = 0;
+	for (size_t i = 0; i < b->nnodes; i++) {
+		const zone_node_t *node = b->nodes[i];
+		for (size_t s = 0; s < node->nrrsets; s++) {
+			zone_rrset_t rs = zone_node_rrset_at(node, s);
+			size_t pos = 0;
+			const uint8_t *rd;
+			uint16_t len;
+			while (zone_rrset_next(&rs, &pos, &rd, &len)) {
+				rec_t *r =
+				    rec_from_node(&b->recs_arena, node, &rs, rd, len, b->nrecs);
+				if (r == NULL)
+					return -ENOMEM;
+				if (push_rec(&b->recs, &b->nrecs, &b->cap, r) < 0)
+					return -ENOMEM;
+			}
+		}
+	}
+	/* the current owner's, in arrival order (seq, which sorting may
+	 * have changed) */
+	rec_t **arrival = malloc((b->npend ? b->npend : 1) * sizeof(*arrival));
+	if (arrival == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->npend; i++)
+		arrival[b->pend[i]->seq] = b->pend[i];
+	for (size_t i = 0; i < b->npend; i++) {
+		const rec_t *p = arrival[i];
+		size_t sz = sizeof(rec_t) + p->keylen + p->rdlen;
+		rec_t *r = arena_alloc(&b->recs_arena, sz);
+		if (r == NULL) {
+			free(arrival);
+			return -ENOMEM;
+		}
+		memcpy(r, p, sz);
+		r->seq = (uint32_t)b->nrecs;
+		if (push_rec(&b->recs, &b->nrecs, &b->cap, r) < 0) {
+			free(arrival);
+			return -ENOMEM;
+		}
+	}
+	free(arrival);
+	arena_free(&b->pend_arena);
+	free(b->pend);
+	b->pend = NULL;
+	b->npend = b->pend_cap = 0;
+	arena_free(&b->nodes_arena);
+	free(b->nodes);
+	b->nodes = NULL;
+	b->nnodes = b->nodes_cap = 0;
+	return 0;
+}
+
+/* Whether a node below no cut and not the apex gives check_node anything
+ * to do: only SOA, CNAME, DNAME and NS records can. */
+static bool node_needs_check(const zone_node_t *node)
+{
+	for (size_t s = 0; s < node->nrrsets; s++) {
+		uint16_t t = zone_node_rrset_at(node, s).type;
+		if (t == RRTYPE_SOA || t == RRTYPE_CNAME || t == RRTYPE_DNAME || t == RRTYPE_NS)
+			return true;
+	}
+	return false;
+}
+
+/* finish for a stream: the checks, node by node, on records made from
+ * each node (as the ordinary path sees them), then the version. */
+static int stream_finish(zone_builder_t *b, zone_t **out)
+{
+	/* the glue keys were collected as the nodes were made */
+	if (b->glue_keys == NULL && (b->glue_keys = malloc(sizeof(*b->glue_keys))) == NULL)
+		return -ENOMEM;
+	qsort(b->glue_keys, b->nglue, sizeof(*b->glue_keys), glue_key_cmp);
+	arena_t scratch;
+	arena_init(&scratch, 64u << 10);
+	rec_t **run = NULL, *cut_rec = NULL;
+	size_t run_cap = 0;
+	cut_t cut = {.keylen = 0};
+	bool apex_seen = false;
+	int rc = 0;
+	for (size_t i = 0; i < b->nnodes && rc == 0; i++) {
+		const zone_node_t *node = b->nodes[i];
+		if (i + 4 < b->nnodes)
+			__builtin_prefetch(b->nodes[i + 4]);
+		if (cut.keylen > 0 && !(node->keylen > cut.keylen &&
+		                        memcmp(zone_node_key(node), cut.key, cut.keylen) == 0))
+			cut.keylen = 0; /* as check_node would */
+		if (cut.keylen == 0 && node->keylen != b->origin_keylen && !node_needs_check(node))
+			continue; /* check_node would neither report nor start a cut */
+		size_t n = 0;
+		for (size_t s = 0; s < node->nrrsets && rc == 0; s++) {
+			zone_rrset_t rs = zone_node_rrset_at(node, s);
+			size_t pos = 0;
+			const uint8_t *rd;
+			uint16_t len;
+			while (rc == 0 && zone_rrset_next(&rs, &pos, &rd, &len)) {
+				rec_t *r = rec_from_node(&scratch, node, &rs, rd, len, n);
+				if (r == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				if (n == run_cap) {
+					rec_t **nr = realloc(run, (run_cap * 2 + 16) * sizeof(*nr));
+					if (nr == NULL) {
+						rc = -ENOMEM;
+						break;
+					}
+					run = nr;
+					run_cap = run_cap * 2 + 16;
+				}
+				run[n++] = r;
+			}
+		}
+		if (rc < 0)
+			break;
+		if (node->keylen == b->origin_keylen)
+			apex_seen = true;
+		b->check_at = i;
+		check_node(b, run, n, &cut);
+		if (cut.keylen == node->keylen && cut.keylen > 0) {
+			/* a cut at this node: its record outlives the scratch */
+			size_t sz = sizeof(rec_t) + cut.at->keylen + cut.at->rdlen;
+			rec_t *c = realloc(cut_rec, sz);
+			if (c == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			memcpy(c, cut.at, sz);
+			cut_rec = c;
+			cut.at = c;
+		}
+		arena_reset(&scratch);
+	}
+	arena_free(&scratch);
+	free(run);
+	free(cut_rec);
+	if (rc < 0)
+		return rc;
+	if (!apex_seen)
+		report(b, NULL, ZONE_ERROR, "no SOA record at the zone apex");
+	free(b->glue_keys);
+	b->glue_keys = NULL;
+	b->nglue = 0;
+	arena_free(&b->recs_arena);
+	arena_free(&b->pend_arena);
+	if (b->errors > 0)
+		return ERR_SEMANTIC;
+	*out = zone_from_sorted(b->origin, b->nodes, b->nnodes, &b->nodes_arena);
+	return *out == NULL ? -ENOMEM : 0;
+}
+
 /* ---- build ---- */
 
 int zone_builder_finish(zone_builder_t *b, zone_t **out)
@@ -525,6 +895,13 @@ int zone_builder_finish(zone_builder_t *b, zone_t **out)
 	if (b->spent)
 		return ERR_INVAL;
 	b->spent = true;
+	if (b->streaming && b->npend > 0) {
+		int rc = stream_owner_done(b);
+		if (rc < 0)
+			return rc;
+	}
+	if (b->streaming)
+		return stream_finish(b, out);
 	if (make_groups(b) < 0 || index_glue(b) < 0)
 		return -ENOMEM;
 
